@@ -1,0 +1,1 @@
+"""Bedside Stories: short, true, uplifting stories from healthcare, on Discord."""

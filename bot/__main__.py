@@ -1,0 +1,42 @@
+"""`python -m bot` runs the bot; `python -m bot story [theme]` and `python -m bot check` help."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from dotenv import load_dotenv
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Bedside Stories: short, true, uplifting stories from healthcare.",
+    )
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="connect to Discord and serve (the default)")
+    story = sub.add_parser("story", help="print a story in the terminal, no token needed")
+    story.add_argument("theme", nargs="*", help="a theme such as nicu; empty for any")
+    sub.add_parser("check", help="check the settings and the bundled data")
+    args = parser.parse_args(argv)
+
+    # .env fills in what the environment does not already set.
+    load_dotenv(override=False)
+    env = dict(os.environ)
+
+    if args.command == "story":
+        from bot.cli import run_story
+
+        return run_story(env, " ".join(args.theme) or None)
+    if args.command == "check":
+        from bot.cli import run_check
+
+        return run_check(env)
+    from bot.startup import run
+
+    return run(env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

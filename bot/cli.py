@@ -1,0 +1,99 @@
+"""The terminal commands: `story` to read one offline, `check` to validate settings and data."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+
+from bot.bundle import validate
+from bot.errors import DomainError, NoStories
+from bot.notes import describe
+from bot.services import open_services
+from bot.settings import Settings, SettingsError, load_settings
+
+TERMINAL_CHANNEL = 1
+
+
+def render_story(title: str, theme: str, body: str, notes: str, credit: str) -> str:
+    lines = [f"{theme}", f"{title}", ""]
+    if notes:
+        lines += [f"Content note: {notes}.", ""]
+    lines += [*textwrap.wrap(body, width=78), "", f"— {credit}"]
+    return "\n".join(lines)
+
+
+async def story_in_terminal(settings: Settings, theme_query: str | None) -> str:
+    async with open_services(settings) as services:
+        catalogue = services.library.catalogue
+        theme = catalogue.resolve(theme_query) if theme_query else None
+        story = await services.selector.next_story(
+            channel_id=TERMINAL_CHANNEL, guild_id=None, theme_id=theme.id if theme else None
+        )
+        if story is None:
+            raise NoStories(theme.title if theme else None)
+        shown = theme or (catalogue.get(story.primary_theme_id) if story.primary_theme_id else None)
+        return render_story(
+            story.title,
+            f"{shown.emoji} {shown.title}" if shown else "A story",
+            story.body,
+            describe(story.notes),
+            story.credit_line,
+        )
+
+
+def run_story(env: Mapping[str, str], theme: str | None) -> int:
+    try:
+        settings = load_settings(env, require_token=False)
+        print(asyncio.run(story_in_terminal(settings, theme)))
+    except (SettingsError, DomainError) as exc:
+        print(exc if isinstance(exc, SettingsError) else exc.message)
+        return 2
+    return 0
+
+
+def run_check(env: Mapping[str, str]) -> int:
+    """Report every problem with the settings and the bundled data; 0 when all is well."""
+    failures: list[str] = []
+    try:
+        load_settings(env)
+    except SettingsError as exc:
+        failures.append(str(exc))
+    base: Settings | None
+    try:
+        base = load_settings(env, require_token=False)
+    except SettingsError as exc:
+        base = None
+        if str(exc) not in failures:
+            failures.append(str(exc))
+    if base is not None:
+        problems = [str(p) for p in validate(base.data_dir)]
+        failures.extend(problems)
+        if not problems:
+            failures.extend(asyncio.run(_check_import(base)))
+    if failures:
+        print(f"{len(failures)} problem(s):")
+        for failure in failures:
+            print(f"  - {failure}")
+        return 1
+    print("Settings and data are in order.")
+    return 0
+
+
+async def _check_import(settings: Settings) -> list[str]:
+    """Import the data into a throw-away database, as start-up would."""
+    with tempfile.TemporaryDirectory() as folder:
+        trial = Settings(**{**_fields(settings), "database_path": Path(folder) / "check.sqlite3"})
+        try:
+            async with open_services(trial) as services:
+                if not len(services.library.catalogue):
+                    return ["the data has no themes"]
+        except Exception as exc:  # noqa: BLE001 - reported to the person running check
+            return [f"importing the data failed: {exc}"]
+    return []
+
+
+def _fields(settings: Settings) -> dict[str, object]:
+    return {name: getattr(settings, name) for name in Settings.__slots__}

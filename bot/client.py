@@ -1,0 +1,119 @@
+"""The Bot subclass: one error path for every interaction, and command sync on change."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import DomainError
+from bot.services import Services
+from bot.storage.library import LibraryStore
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.stories",)
+
+APOLOGY = (
+    "Sorry, something went wrong on my side. It has been logged; please try again in a moment."
+)
+NO_PERMISSION = "You need the Manage Server permission to do that."
+
+
+def _describe_failure(error: BaseException) -> str | None:
+    """The sentence a member sees for an expected failure, or None for a bug."""
+    if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+        error = error.__cause__ or error
+    if isinstance(error, DomainError):
+        return error.message
+    if isinstance(error, app_commands.MissingPermissions):
+        return NO_PERMISSION
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "That only works inside a server."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Please wait {error.retry_after:.0f} seconds and try again."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use that here."
+    return None
+
+
+async def answer_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Tell the member what went wrong in one ephemeral sentence; log what was unexpected."""
+    text = _describe_failure(error)
+    if text is None:
+        command = interaction.command.qualified_name if interaction.command else None
+        custom_id = (interaction.data or {}).get("custom_id")
+        log.error(
+            "unexpected error: command=%s custom_id=%s guild=%s channel=%s user=%s",
+            command,
+            custom_id,
+            interaction.guild_id,
+            interaction.channel_id,
+            interaction.user.id,
+            exc_info=error,
+        )
+        text = APOLOGY
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning(
+            "could not tell user %s in guild %s about an error",
+            interaction.user.id,
+            interaction.guild_id,
+            exc_info=True,
+        )
+
+
+class StoryTree(app_commands.CommandTree["StoryBot"]):
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        await answer_error(interaction, error)
+
+
+class StoryBot(commands.Bot):
+    def __init__(self, services: Services, **options: Any) -> None:
+        options.setdefault("intents", discord.Intents(guilds=True))
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            tree_cls=StoryTree,
+            # Story and submission text is written by people: it must never ping anyone.
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.services = services
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.sync_commands()
+
+    def command_payload(self, guild: discord.abc.Snowflake | None) -> list[dict[str, Any]]:
+        return [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+
+    async def sync_commands(self) -> bool:
+        """Sync only when the definitions changed: Discord allows 200 creates a day."""
+        dev_guild = self.services.settings.dev_guild_id
+        guild = discord.Object(dev_guild) if dev_guild else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        scope = f"guild:{dev_guild}" if dev_guild else "global"
+        payload = json.dumps(self.command_payload(guild), sort_keys=True, ensure_ascii=False)
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        store = LibraryStore(self.services.db)
+        if await store.command_digest(scope) == digest:
+            log.info("application commands unchanged (%s); not syncing", scope)
+            return False
+        await self.tree.sync(guild=guild)
+        await store.set_command_digest(scope, digest)
+        log.info("synced application commands (%s)", scope)
+        return True

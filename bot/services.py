@@ -1,0 +1,41 @@
+"""The application's resources, opened once at start-up and handed to the Bot."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from bot.clock import Clock, system_clock
+from bot.library import Library
+from bot.selection import Selector
+from bot.settings import Settings
+from bot.storage import Database, open_database
+from bot.storage.library import LibraryStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    db: Database
+    library: Library
+    selector: Selector
+    clock: Clock
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, clock: Clock = system_clock) -> AsyncIterator[Services]:
+    """Open the database, bring the bundled library in, and close it all on the way out."""
+    async with open_database(settings.database_path) as db:
+        library = Library(LibraryStore(db), clock)
+        await library.import_bundle(settings.data_dir)
+        yield Services(
+            settings=settings,
+            db=db,
+            library=library,
+            selector=Selector(library),
+            clock=clock,
+        )

@@ -1,0 +1,323 @@
+"""SQL for themes, stories, pools and no-repeat rounds."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.storage.database import Database
+
+ANY_THEME = 0
+BUNDLED = 0
+
+_STORY_COLUMNS = (
+    "s.id, s.guild_id, s.title, s.body, s.notes, s.credit, s.source_date, s.teller, "
+    "(SELECT st.theme_id FROM story_themes st WHERE st.story_id = s.id "
+    " ORDER BY st.position LIMIT 1) AS primary_theme"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeRow:
+    id: int
+    slug: str
+    title: str
+    emoji: str
+    colour: int
+    description: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRow:
+    seed: int
+    size: int
+    bundled_size: int
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewStory:
+    """A story as the library stores it, before it has an id."""
+
+    title: str
+    body: str
+    notes: str
+    credit: str
+    source_date: str
+    teller: str
+    digest: str
+    themes: tuple[int, ...]
+    bundle_key: str | None = None
+
+
+class LibraryStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- themes -------------------------------------------------------------------------
+
+    async def themes(self) -> list[ThemeRow]:
+        rows = await self.db.fetchall(
+            "SELECT id, slug, title, emoji, colour, description FROM themes WHERE active = 1"
+        )
+        aliases: dict[int, list[str]] = {}
+        for alias, theme_id in await self.db.fetchall(
+            "SELECT alias, theme_id FROM theme_aliases ORDER BY alias"
+        ):
+            aliases.setdefault(theme_id, []).append(alias)
+        return [
+            ThemeRow(r[0], r[1], r[2], r[3], r[4], r[5], tuple(aliases.get(r[0], ()))) for r in rows
+        ]
+
+    async def replace_themes(self, themes: Sequence[ThemeRow]) -> None:
+        """Make the active themes exactly ``themes`` (matched by slug); ids never change."""
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE themes SET active = 0")
+            await conn.execute("DELETE FROM theme_aliases")
+            for theme in themes:
+                await conn.execute(
+                    "INSERT INTO themes (slug, title, emoji, colour, description, active) "
+                    "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (slug) DO UPDATE SET "
+                    "title = excluded.title, emoji = excluded.emoji, colour = excluded.colour, "
+                    "description = excluded.description, active = 1",
+                    (theme.slug, theme.title, theme.emoji, theme.colour, theme.description),
+                )
+                row = await (
+                    await conn.execute("SELECT id FROM themes WHERE slug = ?", (theme.slug,))
+                ).fetchone()
+                await conn.executemany(
+                    "INSERT INTO theme_aliases (alias, theme_id) VALUES (?, ?)",
+                    [(alias, row[0]) for alias in theme.aliases],
+                )
+
+    async def live_counts(self, guild_id: int) -> dict[int, int]:
+        """Stories a member of ``guild_id`` can be served, per theme (0: all)."""
+        counts: dict[int, int] = {}
+        guilds = (BUNDLED, guild_id) if guild_id != BUNDLED else (BUNDLED,)
+        for guild in guilds:
+            for theme_id, live in await self.db.fetchall(
+                "SELECT theme_id, live FROM pool_sizes WHERE guild_id = ?", (guild,)
+            ):
+                counts[theme_id] = counts.get(theme_id, 0) + live
+        return counts
+
+    # -- data files ---------------------------------------------------------------------
+
+    async def file_digests(self) -> dict[str, str]:
+        return dict(await self.db.fetchall("SELECT path, digest FROM data_files"))
+
+    async def set_file_digests(self, digests: dict[str, str]) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM data_files")
+            await conn.executemany(
+                "INSERT INTO data_files (path, digest) VALUES (?, ?)", list(digests.items())
+            )
+
+    # -- bundled import -----------------------------------------------------------------
+
+    async def bundled_digests(self, keys: Sequence[str]) -> dict[str, tuple[int, str, int]]:
+        """key -> (id, digest, active) for the bundled stories among ``keys``."""
+        found: dict[str, tuple[int, str, int]] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, story_id, digest, active in await self.db.fetchall(
+                f"SELECT bundle_key, id, digest, active FROM stories WHERE bundle_key IN ({marks})",
+                chunk,
+            ):
+                found[key] = (story_id, digest, active)
+        return found
+
+    async def _next_ordinals(
+        self, conn: object, pools: Iterable[tuple[int, int]]
+    ) -> dict[tuple[int, int], int]:
+        ordinals: dict[tuple[int, int], int] = {}
+        for theme_id, guild_id in pools:
+            row = await self.db.fetchone(
+                "SELECT next_ordinal FROM pool_sizes WHERE theme_id = ? AND guild_id = ?",
+                (theme_id, guild_id),
+            )
+            ordinals[(theme_id, guild_id)] = int(row[0]) if row else 0
+        return ordinals
+
+    async def write_stories(
+        self,
+        guild_id: int,
+        created_at: str,
+        inserts: Sequence[NewStory],
+        updates: Sequence[tuple[int, NewStory]],
+    ) -> list[int]:
+        """Insert new stories and update changed ones in one transaction; return new ids."""
+        new_ids: list[int] = []
+        async with self.db.transaction() as conn:
+            pools = {(ANY_THEME, guild_id)}
+            for story in [*inserts, *(s for _, s in updates)]:
+                pools.update((t, guild_id) for t in story.themes)
+            ordinals = await self._next_ordinals(conn, pools)
+            members: list[tuple[int, int, int, int]] = []
+
+            def join(story_id: int, theme_ids: Iterable[int]) -> None:
+                for theme_id in theme_ids:
+                    pool = (theme_id, guild_id)
+                    members.append((theme_id, guild_id, ordinals[pool], story_id))
+                    ordinals[pool] += 1
+
+            for story in inserts:
+                cursor = await conn.execute(
+                    "INSERT INTO stories (bundle_key, guild_id, title, body, notes, credit, "
+                    "source_date, teller, digest, active, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                    (
+                        story.bundle_key,
+                        guild_id,
+                        story.title,
+                        story.body,
+                        story.notes,
+                        story.credit,
+                        story.source_date,
+                        story.teller,
+                        story.digest,
+                        created_at,
+                    ),
+                )
+                story_id = int(cursor.lastrowid or 0)
+                new_ids.append(story_id)
+                await conn.executemany(
+                    "INSERT INTO story_themes (story_id, theme_id, position) VALUES (?, ?, ?)",
+                    [(story_id, t, i) for i, t in enumerate(story.themes)],
+                )
+                join(story_id, (ANY_THEME, *story.themes))
+            for story_id, story in updates:
+                await conn.execute(
+                    "UPDATE stories SET title = ?, body = ?, notes = ?, credit = ?, "
+                    "source_date = ?, teller = ?, digest = ?, active = 1 WHERE id = ?",
+                    (
+                        story.title,
+                        story.body,
+                        story.notes,
+                        story.credit,
+                        story.source_date,
+                        story.teller,
+                        story.digest,
+                        story_id,
+                    ),
+                )
+                old = {
+                    r[0]
+                    for r in await (
+                        await conn.execute(
+                            "SELECT theme_id FROM story_themes WHERE story_id = ?", (story_id,)
+                        )
+                    ).fetchall()
+                }
+                await conn.execute("DELETE FROM story_themes WHERE story_id = ?", (story_id,))
+                await conn.executemany(
+                    "INSERT INTO story_themes (story_id, theme_id, position) VALUES (?, ?, ?)",
+                    [(story_id, t, i) for i, t in enumerate(story.themes)],
+                )
+                for gone in old - set(story.themes):
+                    await conn.execute(
+                        "DELETE FROM pool_members WHERE story_id = ? AND theme_id = ?",
+                        (story_id, gone),
+                    )
+                join(story_id, [t for t in story.themes if t not in old])
+            await conn.executemany(
+                "INSERT INTO pool_members (theme_id, guild_id, ordinal, story_id) "
+                "VALUES (?, ?, ?, ?)",
+                members,
+            )
+            await conn.executemany(
+                "INSERT INTO pool_sizes (theme_id, guild_id, next_ordinal, live) "
+                "VALUES (?, ?, ?, 0) ON CONFLICT (theme_id, guild_id) "
+                "DO UPDATE SET next_ordinal = excluded.next_ordinal",
+                [(t, g, n) for (t, g), n in ordinals.items()],
+            )
+        return new_ids
+
+    async def begin_key_census(self) -> None:
+        await self.db.conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS census_keys (key TEXT PRIMARY KEY)"
+        )
+        await self.db.conn.execute("DELETE FROM temp.census_keys")
+
+    async def count_keys(self, keys: Sequence[str]) -> None:
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "INSERT OR IGNORE INTO temp.census_keys (key) VALUES (?)", [(k,) for k in keys]
+            )
+
+    async def retire_uncounted_bundled(self) -> int:
+        """Stop serving bundled stories whose entry left the data files."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE stories SET active = 0 WHERE guild_id = 0 AND active = 1 "
+                "AND bundle_key NOT IN (SELECT key FROM temp.census_keys)"
+            )
+            retired = cursor.rowcount
+        await self.db.conn.execute("DROP TABLE temp.census_keys")
+        return retired
+
+    async def recount_pools(self, guild_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE pool_sizes SET live = (SELECT COUNT(*) FROM pool_members pm "
+                "JOIN stories s ON s.id = pm.story_id WHERE pm.theme_id = pool_sizes.theme_id "
+                "AND pm.guild_id = pool_sizes.guild_id AND s.active = 1) WHERE guild_id = ?",
+                (guild_id,),
+            )
+
+    # -- serving ------------------------------------------------------------------------
+
+    async def pool_extent(self, theme_id: int, guild_id: int) -> tuple[int, int]:
+        """(ordinals handed out, live stories) of one pool."""
+        row = await self.db.fetchone(
+            "SELECT next_ordinal, live FROM pool_sizes WHERE theme_id = ? AND guild_id = ?",
+            (theme_id, guild_id),
+        )
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    async def story_at(self, theme_id: int, guild_id: int, ordinal: int) -> sqlite3.Row | None:
+        return await self.db.fetchone(
+            f"SELECT {_STORY_COLUMNS} FROM pool_members pm JOIN stories s ON s.id = pm.story_id "
+            "WHERE pm.theme_id = ? AND pm.guild_id = ? AND pm.ordinal = ? AND s.active = 1",
+            (theme_id, guild_id, ordinal),
+        )
+
+    async def story(self, story_id: int) -> sqlite3.Row | None:
+        return await self.db.fetchone(
+            f"SELECT {_STORY_COLUMNS} FROM stories s WHERE s.id = ?",
+            (story_id,),
+        )
+
+    async def get_round(self, channel_id: int, theme_id: int) -> RoundRow | None:
+        row = await self.db.fetchone(
+            "SELECT seed, size, bundled_size, position FROM rounds "
+            "WHERE channel_id = ? AND theme_id = ?",
+            (channel_id, theme_id),
+        )
+        return RoundRow(*row) if row else None
+
+    async def save_round(self, channel_id: int, theme_id: int, state: RoundRow) -> None:
+        await self.db.conn.execute(
+            "INSERT INTO rounds (channel_id, theme_id, seed, size, bundled_size, position) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, theme_id) DO UPDATE SET "
+            "seed = excluded.seed, size = excluded.size, bundled_size = excluded.bundled_size, "
+            "position = excluded.position",
+            (channel_id, theme_id, state.seed, state.size, state.bundled_size, state.position),
+        )
+
+    # -- command sync -------------------------------------------------------------------
+
+    async def command_digest(self, scope: str) -> str | None:
+        row = await self.db.fetchone("SELECT digest FROM command_sync WHERE scope = ?", (scope,))
+        return str(row[0]) if row else None
+
+    async def set_command_digest(self, scope: str, digest: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO command_sync (scope, digest) VALUES (?, ?) "
+                "ON CONFLICT (scope) DO UPDATE SET digest = excluded.digest",
+                (scope, digest),
+            )

@@ -1,0 +1,1 @@
+"""Discord features, one per module: read the interaction, call bot/, render the answer."""
