@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
+import pkgutil
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+import cogs
 from bot.errors import DomainError
 from bot.services import Services
 from bot.storage.library import LibraryStore
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.stories",)
+
+def extensions() -> list[str]:
+    """Every module in cogs/ with a ``setup``: a new feature needs no edit here."""
+    found = []
+    for module in pkgutil.iter_modules(cogs.__path__):
+        name = f"cogs.{module.name}"
+        if hasattr(importlib.import_module(name), "setup"):
+            found.append(name)
+    return sorted(found)
+
 
 APOLOGY = (
     "Sorry, something went wrong on my side. It has been logged; please try again in a moment."
@@ -93,7 +105,7 @@ class StoryBot(commands.Bot):
         self.services = services
 
     async def setup_hook(self) -> None:
-        for extension in EXTENSIONS:
+        for extension in extensions():
             await self.load_extension(extension)
         await self.sync_commands()
 

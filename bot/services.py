@@ -12,6 +12,7 @@ from bot.library import Library
 from bot.selection import Selector
 from bot.settings import Settings
 from bot.storage import Database, open_database
+from bot.storage.guild_settings import GuildSettingsStore
 from bot.storage.library import LibraryStore
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ class Services:
     db: Database
     library: Library
     selector: Selector
+    guild_settings: GuildSettingsStore
     clock: Clock
 
 
@@ -37,5 +39,6 @@ async def open_services(settings: Settings, clock: Clock = system_clock) -> Asyn
             db=db,
             library=library,
             selector=Selector(library),
+            guild_settings=GuildSettingsStore(db),
             clock=clock,
         )

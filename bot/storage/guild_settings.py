@@ -1,0 +1,40 @@
+"""SQL for per-server settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.storage.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettingsRow:
+    guild_id: int
+    mod_channel_id: int | None
+    mod_role_id: int | None
+
+
+class GuildSettingsStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, guild_id: int) -> GuildSettingsRow:
+        row = await self.db.fetchone(
+            "SELECT mod_channel_id, mod_role_id FROM guild_settings WHERE guild_id = ?",
+            (guild_id,),
+        )
+        if row is None:
+            return GuildSettingsRow(guild_id, None, None)
+        return GuildSettingsRow(guild_id, row[0], row[1])
+
+    async def set_moderation(
+        self, guild_id: int, channel_id: int | None, role_id: int | None, now: str
+    ) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO guild_settings (guild_id, mod_channel_id, mod_role_id, updated_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+                "mod_channel_id = excluded.mod_channel_id, mod_role_id = excluded.mod_role_id, "
+                "updated_at = excluded.updated_at",
+                (guild_id, channel_id, role_id, now),
+            )
