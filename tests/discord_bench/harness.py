@@ -250,7 +250,10 @@ class Bench:
     async def send(self, payload: dict[str, Any], *, wait: bool = True) -> Reply:
         assert self.bot is not None, "the bot is not running"
         channel_id = int(payload["channel_id"]) if payload.get("channel_id") else None
-        state = self.discord.register_interaction(int(payload["id"]), payload["token"], channel_id)
+        source = (payload.get("message") or {}).get("id")
+        state = self.discord.register_interaction(
+            int(payload["id"]), payload["token"], channel_id, source
+        )
         self.bot._connection.parse_interaction_create(payload)  # the gateway's own entry point
         if wait:
             with contextlib.suppress(TimeoutError):

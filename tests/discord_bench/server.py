@@ -102,6 +102,8 @@ class InteractionState:
     response: dict[str, Any] | None = None
     original: dict[str, Any] | None = None
     followups: list[dict[str, Any]] = field(default_factory=list)
+    # The message whose component was used, for UPDATE_MESSAGE (type 7) answers.
+    source_message_id: str | None = None
 
 
 class FakeDiscord:
@@ -153,7 +155,11 @@ class FakeDiscord:
         self.failures.setdefault((method, path_prefix), []).append((status, code))
 
     def register_interaction(
-        self, interaction_id: int, token: str, channel_id: int | None
+        self,
+        interaction_id: int,
+        token: str,
+        channel_id: int | None,
+        source_message_id: str | None = None,
     ) -> InteractionState:
         state = InteractionState(
             interaction_id,
@@ -161,6 +167,7 @@ class FakeDiscord:
             channel_id,
             time.monotonic(),
             asyncio.get_running_loop().create_future(),
+            source_message_id=source_message_id,
         )
         self.interactions[interaction_id] = state
         return state
@@ -352,10 +359,38 @@ class FakeDiscord:
             )
             answer["resource"] = {"type": kind, "message": state.original}
         elif kind == 7:
-            answer["resource"] = {"type": kind}
+            target = self._any_message(state.source_message_id)
+            if target is None:
+                state.response = None
+                return self._error(request, body, 404, 10008, ["the message to update is gone"])
+            self._apply_edit(target, data)
+            state.original = target
+            answer["resource"] = {"type": kind, "message": target}
         if not state.responded.done():
             state.responded.set_result(body)
         return _json(answer)
+
+    def _any_message(self, message_id: str | None) -> dict[str, Any] | None:
+        """A message anywhere: in a channel, or an ephemeral answer only its reader sees."""
+        if message_id is None:
+            return None
+        for messages in self.messages.values():
+            for message in messages:
+                if message["id"] == message_id:
+                    return message
+        for state in self.interactions.values():
+            for message in (state.original, *state.followups):
+                if message is not None and message["id"] == message_id:
+                    return message
+        return None
+
+    @staticmethod
+    def _apply_edit(message: dict[str, Any], body: dict[str, Any]) -> None:
+        for key in ("content", "embeds", "components"):
+            if key in body:
+                message[key] = body[key]
+        message["edited_timestamp"] = datetime.now(UTC).isoformat()
+        message["pings"] = sorted(limits.pings({**message, **body}))
 
     def _token_state(self, token: str) -> InteractionState | None:
         for state in self.interactions.values():
@@ -394,11 +429,7 @@ class FakeDiscord:
         )
         if target is None:
             return self._error(request, body, 404, 10008, [])
-        for key in ("content", "embeds", "components"):
-            if key in body:
-                target[key] = body[key]
-        target["edited_timestamp"] = datetime.now(UTC).isoformat()
-        target["pings"] = sorted(limits.pings({**target, **body}))
+        self._apply_edit(target, body)
         target["deferred"] = False
         return _json(target)
 
@@ -492,11 +523,7 @@ class FakeDiscord:
         code, problems = limits.message_problems(body or {}, edit=True)
         if problems:
             return self._error(request, body, 400, code, problems)
-        for key in ("content", "embeds", "components"):
-            if key in body:
-                message[key] = body[key]
-        message["edited_timestamp"] = datetime.now(UTC).isoformat()
-        message["pings"] = sorted(limits.pings({**message, **body}))
+        self._apply_edit(message, body)
         return _json(message)
 
     async def _get_message(self, request: web.Request, parts: list[str], body: Any) -> web.Response:
