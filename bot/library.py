@@ -108,36 +108,40 @@ class Library:
 
         slugs = {t.slug for t in bundle.themes}
         problems: list[Problem] = []
-        for path in bundle.story_files:
-            problems.extend(p for p in iter_stories(path, slugs) if isinstance(p, Problem))
-        if problems:
-            raise BundleError(problems)
-
-        await self.store.replace_themes(
-            [
-                ThemeRow(0, t.slug, t.title, t.emoji, t.colour, t.description, t.aliases)
-                for t in bundle.themes
-            ]
-        )
-        catalogue = await self.refresh_catalogue()
-        theme_ids = {t.slug: t.id for t in catalogue}
-
-        added = updated = 0
-        await self.store.begin_key_census()
-        for path in bundle.story_files:
-            batch: list[StoryEntry] = []
-            for item in iter_stories(path, slugs):
-                assert isinstance(item, StoryEntry)  # problems were ruled out above
-                batch.append(item)
-                if len(batch) >= IMPORT_BATCH:
-                    a, u = await self._import_batch(batch, theme_ids)
-                    added, updated, batch = added + a, updated + u, []
-            if batch:
-                a, u = await self._import_batch(batch, theme_ids)
-                added, updated = added + a, updated + u
-        retired = await self.store.retire_uncounted_bundled()
-        await self.store.recount_pools(BUNDLED)
-        await self.store.set_file_digests(digests)
+        added = updated = retired = 0
+        try:
+            # One pass and one transaction: a bad entry anywhere leaves the database as it was.
+            async with self.store.db.transaction():
+                await self.store.replace_themes(
+                    [
+                        ThemeRow(0, t.slug, t.title, t.emoji, t.colour, t.description, t.aliases)
+                        for t in bundle.themes
+                    ]
+                )
+                catalogue = await self.refresh_catalogue()
+                theme_ids = {t.slug: t.id for t in catalogue}
+                await self.store.begin_key_census()
+                for path in bundle.story_files:
+                    batch: list[StoryEntry] = []
+                    for item in iter_stories(path, slugs):
+                        if isinstance(item, Problem):
+                            problems.append(item)
+                        elif not problems:
+                            batch.append(item)
+                            if len(batch) >= IMPORT_BATCH:
+                                a, u = await self._import_batch(batch, theme_ids)
+                                added, updated, batch = added + a, updated + u, []
+                    if batch and not problems:
+                        a, u = await self._import_batch(batch, theme_ids)
+                        added, updated = added + a, updated + u
+                if problems:
+                    raise BundleError(problems)
+                retired = await self.store.retire_uncounted_bundled()
+                await self.store.recount_pools(BUNDLED)
+                await self.store.set_file_digests(digests)
+        except BundleError:
+            await self.refresh_catalogue()
+            raise
         log.info(
             "imported the bundled library from %s: %s added, %s updated, %s retired",
             data_dir,

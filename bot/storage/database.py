@@ -64,6 +64,7 @@ class Database:
         self._conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._owner: asyncio.Task[object] | None = None
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -71,15 +72,28 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One transaction; a transaction opened inside it by the same task joins it.
+
+        Joining lets a caller make several storage calls one atomic change (an import
+        that fails half-way leaves nothing behind) without every method taking a flag.
+        """
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
+            yield self._conn
+            return
         async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            self._owner = task
             try:
-                yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            else:
-                await self._conn.execute("COMMIT")
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+                else:
+                    await self._conn.execute("COMMIT")
+            finally:
+                self._owner = None
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         async with self._conn.execute(sql, tuple(params)) as cursor:

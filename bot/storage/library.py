@@ -17,6 +17,33 @@ _STORY_COLUMNS = (
     " ORDER BY st.position LIMIT 1) AS primary_theme"
 )
 
+# The statements a /story, "Another story", /themes or autocomplete runs. Named here so
+# tests can check that none of them scans a table (their cost must not grow with the library).
+LIVE_COUNTS_SQL = "SELECT theme_id, live FROM pool_sizes WHERE guild_id = ?"
+POOL_EXTENT_SQL = "SELECT next_ordinal, live FROM pool_sizes WHERE guild_id = ? AND theme_id = ?"
+STORY_AT_SQL = (
+    f"SELECT {_STORY_COLUMNS} FROM pool_members pm JOIN stories s ON s.id = pm.story_id "
+    "WHERE pm.theme_id = ? AND pm.guild_id = ? AND pm.ordinal = ? AND s.active = 1"
+)
+STORY_SQL = f"SELECT {_STORY_COLUMNS} FROM stories s WHERE s.id = ?"
+GET_ROUND_SQL = (
+    "SELECT seed, size, bundled_size, position FROM rounds WHERE channel_id = ? AND theme_id = ?"
+)
+SAVE_ROUND_SQL = (
+    "INSERT INTO rounds (channel_id, theme_id, seed, size, bundled_size, position) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, theme_id) DO UPDATE SET "
+    "seed = excluded.seed, size = excluded.size, bundled_size = excluded.bundled_size, "
+    "position = excluded.position"
+)
+SERVING_QUERIES: dict[str, tuple[str, tuple[int, ...]]] = {
+    "live_counts": (LIVE_COUNTS_SQL, (1,)),
+    "pool_extent": (POOL_EXTENT_SQL, (1, 1)),
+    "story_at": (STORY_AT_SQL, (1, 1, 1)),
+    "story": (STORY_SQL, (1,)),
+    "get_round": (GET_ROUND_SQL, (1, 1)),
+    "save_round": (SAVE_ROUND_SQL, (1, 1, 1, 1, 1, 1)),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class ThemeRow:
@@ -97,9 +124,7 @@ class LibraryStore:
         counts: dict[int, int] = {}
         guilds = (BUNDLED, guild_id) if guild_id != BUNDLED else (BUNDLED,)
         for guild in guilds:
-            for theme_id, live in await self.db.fetchall(
-                "SELECT theme_id, live FROM pool_sizes WHERE guild_id = ?", (guild,)
-            ):
+            for theme_id, live in await self.db.fetchall(LIVE_COUNTS_SQL, (guild,)):
                 counts[theme_id] = counts.get(theme_id, 0) + live
         return counts
 
@@ -130,18 +155,6 @@ class LibraryStore:
                 found[key] = (story_id, digest, active)
         return found
 
-    async def _next_ordinals(
-        self, conn: object, pools: Iterable[tuple[int, int]]
-    ) -> dict[tuple[int, int], int]:
-        ordinals: dict[tuple[int, int], int] = {}
-        for theme_id, guild_id in pools:
-            row = await self.db.fetchone(
-                "SELECT next_ordinal FROM pool_sizes WHERE theme_id = ? AND guild_id = ?",
-                (theme_id, guild_id),
-            )
-            ordinals[(theme_id, guild_id)] = int(row[0]) if row else 0
-        return ordinals
-
     async def write_stories(
         self,
         guild_id: int,
@@ -149,14 +162,24 @@ class LibraryStore:
         inserts: Sequence[NewStory],
         updates: Sequence[tuple[int, NewStory]],
     ) -> list[int]:
-        """Insert new stories and update changed ones in one transaction; return new ids."""
-        new_ids: list[int] = []
+        """Insert new stories and update changed ones in one transaction; return new ids.
+
+        Rows go in with executemany and ids chosen up front (the transaction holds the
+        write lock): a million-story import is a few thousand statements, not millions.
+        """
         async with self.db.transaction() as conn:
             pools = {(ANY_THEME, guild_id)}
             for story in [*inserts, *(s for _, s in updates)]:
                 pools.update((t, guild_id) for t in story.themes)
-            ordinals = await self._next_ordinals(conn, pools)
+            ordinals: dict[tuple[int, int], int] = {}
+            for theme_id, guild in pools:
+                row = await self.db.fetchone(
+                    "SELECT next_ordinal FROM pool_sizes WHERE guild_id = ? AND theme_id = ?",
+                    (guild, theme_id),
+                )
+                ordinals[(theme_id, guild)] = int(row[0]) if row else 0
             members: list[tuple[int, int, int, int]] = []
+            links: list[tuple[int, int, int]] = []
 
             def join(story_id: int, theme_ids: Iterable[int]) -> None:
                 for theme_id in theme_ids:
@@ -164,12 +187,16 @@ class LibraryStore:
                     members.append((theme_id, guild_id, ordinals[pool], story_id))
                     ordinals[pool] += 1
 
-            for story in inserts:
-                cursor = await conn.execute(
-                    "INSERT INTO stories (bundle_key, guild_id, title, body, notes, credit, "
-                    "source_date, teller, digest, active, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+            row = await self.db.fetchone("SELECT COALESCE(MAX(id), 0) FROM stories")
+            first_id = int(row[0]) + 1 if row else 1
+            new_ids = list(range(first_id, first_id + len(inserts)))
+            await conn.executemany(
+                "INSERT INTO stories (id, bundle_key, guild_id, title, body, notes, credit, "
+                "source_date, teller, digest, active, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                [
                     (
+                        story_id,
                         story.bundle_key,
                         guild_id,
                         story.title,
@@ -180,14 +207,12 @@ class LibraryStore:
                         story.teller,
                         story.digest,
                         created_at,
-                    ),
-                )
-                story_id = int(cursor.lastrowid or 0)
-                new_ids.append(story_id)
-                await conn.executemany(
-                    "INSERT INTO story_themes (story_id, theme_id, position) VALUES (?, ?, ?)",
-                    [(story_id, t, i) for i, t in enumerate(story.themes)],
-                )
+                    )
+                    for story_id, story in zip(new_ids, inserts, strict=True)
+                ],
+            )
+            for story_id, story in zip(new_ids, inserts, strict=True):
+                links.extend((story_id, t, i) for i, t in enumerate(story.themes))
                 join(story_id, (ANY_THEME, *story.themes))
             for story_id, story in updates:
                 await conn.execute(
@@ -206,17 +231,12 @@ class LibraryStore:
                 )
                 old = {
                     r[0]
-                    for r in await (
-                        await conn.execute(
-                            "SELECT theme_id FROM story_themes WHERE story_id = ?", (story_id,)
-                        )
-                    ).fetchall()
+                    for r in await self.db.fetchall(
+                        "SELECT theme_id FROM story_themes WHERE story_id = ?", (story_id,)
+                    )
                 }
                 await conn.execute("DELETE FROM story_themes WHERE story_id = ?", (story_id,))
-                await conn.executemany(
-                    "INSERT INTO story_themes (story_id, theme_id, position) VALUES (?, ?, ?)",
-                    [(story_id, t, i) for i, t in enumerate(story.themes)],
-                )
+                links.extend((story_id, t, i) for i, t in enumerate(story.themes))
                 for gone in old - set(story.themes):
                     await conn.execute(
                         "DELETE FROM pool_members WHERE story_id = ? AND theme_id = ?",
@@ -224,23 +244,26 @@ class LibraryStore:
                     )
                 join(story_id, [t for t in story.themes if t not in old])
             await conn.executemany(
+                "INSERT INTO story_themes (story_id, theme_id, position) VALUES (?, ?, ?)", links
+            )
+            await conn.executemany(
                 "INSERT INTO pool_members (theme_id, guild_id, ordinal, story_id) "
                 "VALUES (?, ?, ?, ?)",
                 members,
             )
             await conn.executemany(
-                "INSERT INTO pool_sizes (theme_id, guild_id, next_ordinal, live) "
-                "VALUES (?, ?, ?, 0) ON CONFLICT (theme_id, guild_id) "
+                "INSERT INTO pool_sizes (guild_id, theme_id, next_ordinal, live) "
+                "VALUES (?, ?, ?, 0) ON CONFLICT (guild_id, theme_id) "
                 "DO UPDATE SET next_ordinal = excluded.next_ordinal",
-                [(t, g, n) for (t, g), n in ordinals.items()],
+                [(g, t, n) for (t, g), n in ordinals.items()],
             )
         return new_ids
 
     async def begin_key_census(self) -> None:
-        await self.db.conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS census_keys (key TEXT PRIMARY KEY)"
-        )
-        await self.db.conn.execute("DELETE FROM temp.census_keys")
+        """Start counting which bundled keys the data files still hold."""
+        async with self.db.transaction() as conn:
+            await conn.execute("CREATE TEMP TABLE IF NOT EXISTS census_keys (key TEXT PRIMARY KEY)")
+            await conn.execute("DELETE FROM temp.census_keys")
 
     async def count_keys(self, keys: Sequence[str]) -> None:
         async with self.db.transaction() as conn:
@@ -256,7 +279,7 @@ class LibraryStore:
                 "AND bundle_key NOT IN (SELECT key FROM temp.census_keys)"
             )
             retired = cursor.rowcount
-        await self.db.conn.execute("DROP TABLE temp.census_keys")
+            await conn.execute("DROP TABLE temp.census_keys")
         return retired
 
     async def recount_pools(self, guild_id: int) -> None:
@@ -272,39 +295,22 @@ class LibraryStore:
 
     async def pool_extent(self, theme_id: int, guild_id: int) -> tuple[int, int]:
         """(ordinals handed out, live stories) of one pool."""
-        row = await self.db.fetchone(
-            "SELECT next_ordinal, live FROM pool_sizes WHERE theme_id = ? AND guild_id = ?",
-            (theme_id, guild_id),
-        )
+        row = await self.db.fetchone(POOL_EXTENT_SQL, (guild_id, theme_id))
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
     async def story_at(self, theme_id: int, guild_id: int, ordinal: int) -> sqlite3.Row | None:
-        return await self.db.fetchone(
-            f"SELECT {_STORY_COLUMNS} FROM pool_members pm JOIN stories s ON s.id = pm.story_id "
-            "WHERE pm.theme_id = ? AND pm.guild_id = ? AND pm.ordinal = ? AND s.active = 1",
-            (theme_id, guild_id, ordinal),
-        )
+        return await self.db.fetchone(STORY_AT_SQL, (theme_id, guild_id, ordinal))
 
     async def story(self, story_id: int) -> sqlite3.Row | None:
-        return await self.db.fetchone(
-            f"SELECT {_STORY_COLUMNS} FROM stories s WHERE s.id = ?",
-            (story_id,),
-        )
+        return await self.db.fetchone(STORY_SQL, (story_id,))
 
     async def get_round(self, channel_id: int, theme_id: int) -> RoundRow | None:
-        row = await self.db.fetchone(
-            "SELECT seed, size, bundled_size, position FROM rounds "
-            "WHERE channel_id = ? AND theme_id = ?",
-            (channel_id, theme_id),
-        )
+        row = await self.db.fetchone(GET_ROUND_SQL, (channel_id, theme_id))
         return RoundRow(*row) if row else None
 
     async def save_round(self, channel_id: int, theme_id: int, state: RoundRow) -> None:
         await self.db.conn.execute(
-            "INSERT INTO rounds (channel_id, theme_id, seed, size, bundled_size, position) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, theme_id) DO UPDATE SET "
-            "seed = excluded.seed, size = excluded.size, bundled_size = excluded.bundled_size, "
-            "position = excluded.position",
+            SAVE_ROUND_SQL,
             (channel_id, theme_id, state.seed, state.size, state.bundled_size, state.position),
         )
 

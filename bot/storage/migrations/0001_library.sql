@@ -56,7 +56,8 @@ CREATE TABLE pool_sizes (
     guild_id INTEGER NOT NULL,
     next_ordinal INTEGER NOT NULL,
     live     INTEGER NOT NULL,
-    PRIMARY KEY (theme_id, guild_id)
+    -- guild first: /themes and autocomplete read every pool of one guild.
+    PRIMARY KEY (guild_id, theme_id)
 );
 
 -- One shuffled round per channel and theme: the k-th draw is permute(k, size, seed).

@@ -1,0 +1,25 @@
+"""No statement on the serving path may scan a table: its cost must not grow with the library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.services import open_services
+from bot.settings import load_settings
+from bot.storage.library import SERVING_QUERIES
+
+
+@pytest.mark.parametrize("name", sorted(SERVING_QUERIES))
+async def test_serving_query_uses_an_index(tmp_path: Path, name: str):
+    settings = load_settings(
+        {"DATABASE_PATH": str(tmp_path / "plans.sqlite3")}, require_token=False
+    )
+    sql, params = SERVING_QUERIES[name]
+    async with open_services(settings) as services:
+        plan = [row[3] for row in await services.db.fetchall(f"EXPLAIN QUERY PLAN {sql}", params)]
+    scans = [step for step in plan if step.startswith("SCAN")]
+    assert not scans, f"{name} scans a table: {plan}"
+    if sql.lstrip().startswith("SELECT"):
+        assert any(step.startswith("SEARCH") for step in plan), f"{name}: {plan}"
