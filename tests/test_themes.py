@@ -1,0 +1,107 @@
+"""How a member's words find a theme: ThemeCatalogue.resolve and search on the bundled themes."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.bundle import parse_themes
+from bot.errors import UnknownTheme
+from bot.settings import DEFAULT_DATA_DIR
+from bot.themes import Theme, ThemeCatalogue
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> ThemeCatalogue:
+    entries, problems = parse_themes(DEFAULT_DATA_DIR / "themes.json")
+    assert problems == []
+    return ThemeCatalogue(
+        Theme(n, t.slug, t.title, t.emoji, t.colour, t.description, t.aliases)
+        for n, t in enumerate(entries, start=1)
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["nicu", "NICU", "Nicu", "neonatal intensive care", "NEONATAL INTENSIVE CARE", "Preemie"],
+)
+def test_slug_title_and_alias_resolve_in_any_case(catalogue: ThemeCatalogue, query: str):
+    assert catalogue.resolve(query).slug == "nicu"
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("néonatal", "nicu"),
+        ("PRÉEMIE", "nicu"),
+        ("nicu!", "nicu"),
+        ("  surgery?  ", "surgery"),
+        ("end of life", "end-of-life"),
+        ("End—of—life", "end-of-life"),
+        ("rare disease", "rare-disease"),
+        ("A&E", "emergency"),
+        ("thank-you", "gratitude"),
+    ],
+)
+def test_accents_punctuation_and_spacing_are_ignored(
+    catalogue: ThemeCatalogue, query: str, slug: str
+):
+    assert catalogue.resolve(query).slug == slug
+
+
+@pytest.mark.parametrize(("query", "slug"), [("emerg", "emergency"), ("onco", "cancer")])
+def test_a_prefix_that_fits_one_theme_resolves(catalogue: ThemeCatalogue, query: str, slug: str):
+    assert catalogue.resolve(query).slug == slug
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [("nicuu", "nicu"), ("Neonatal ICU", "nicu"), ("emergancy", "emergency"), ("grif", "loss")],
+)
+def test_near_misses_resolve(catalogue: ThemeCatalogue, query: str, slug: str):
+    assert catalogue.resolve(query).slug == slug
+
+
+def test_an_ambiguous_word_names_the_closest_themes(catalogue: ThemeCatalogue):
+    with pytest.raises(UnknownTheme) as caught:
+        catalogue.resolve("care")
+    assert 1 <= len(caught.value.suggestions) <= 3
+    assert "critical-care" in caught.value.suggestions
+    assert caught.value.message.startswith("I don't know a theme called “care”. Did you mean ")
+    assert "`critical-care`" in caught.value.message
+
+
+@pytest.mark.parametrize("query", ["xyz", "zzzzqqq", "c", "ca"])
+def test_an_unknown_word_gets_at_most_three_real_suggestions(catalogue: ThemeCatalogue, query: str):
+    with pytest.raises(UnknownTheme) as caught:
+        catalogue.resolve(query)
+    slugs = {t.slug for t in catalogue}
+    assert 1 <= len(caught.value.suggestions) <= 3
+    assert set(caught.value.suggestions) <= slugs
+    for slug in caught.value.suggestions:
+        assert f"`{slug}`" in caught.value.message
+
+
+def test_an_empty_query_is_not_a_theme(catalogue: ThemeCatalogue):
+    with pytest.raises(UnknownTheme):
+        catalogue.resolve("   ")
+
+
+def test_search_puts_the_best_match_first(catalogue: ThemeCatalogue):
+    assert catalogue.search("neo")[0].slug == "nicu"
+    assert catalogue.search("emergancy")[0].slug == "emergency"
+    assert catalogue.search("CANCER")[0].slug == "cancer"
+
+
+def test_search_returns_at_most_limit(catalogue: ThemeCatalogue):
+    assert len(catalogue.search("c", limit=2)) == 2
+    assert len(catalogue.search("", limit=3)) == 3
+    assert catalogue.search("c", limit=2) == catalogue.search("c")[:2]
+
+
+def test_an_empty_query_lists_every_theme(catalogue: ThemeCatalogue):
+    assert [t.slug for t in catalogue.search("")] == sorted(t.slug for t in catalogue)
+    assert len(catalogue.search("  ")) == len(catalogue)
+
+
+def test_search_finds_nothing_for_nonsense(catalogue: ThemeCatalogue):
+    assert catalogue.search("qqqqqqqqqq") == []
