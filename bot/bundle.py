@@ -225,25 +225,33 @@ class Bundle:
     story_files: list[Path]
 
 
-def load_themes(data_dir: Path) -> Bundle:
-    """Read the themes and find the story files; raise :class:`BundleError` on any problem."""
+def _read_bundle(data_dir: Path) -> tuple[Bundle, list[Problem]]:
     path = data_dir / THEMES_FILE
     if not path.is_file():
         raise BundleError([Problem(THEMES_FILE, "-", "-", f"is missing from {data_dir}")])
     themes, problems = parse_themes(path)
+    return Bundle(themes, story_files(data_dir)), problems
+
+
+def load_themes(data_dir: Path) -> Bundle:
+    """Read the themes and find the story files; raise :class:`BundleError` on any problem."""
+    bundle, problems = _read_bundle(data_dir)
     if problems:
+        # A bad themes file must not hide the stories' problems: one fix-up, not several.
+        slugs = {t.slug for t in bundle.themes}
+        for path in bundle.story_files:
+            problems.extend(p for p in iter_stories(path, slugs) if isinstance(p, Problem))
         raise BundleError(problems)
-    return Bundle(themes, story_files(data_dir))
+    return bundle
 
 
 def validate(data_dir: Path) -> list[Problem]:
     """Every problem in every file of ``data_dir`` at once (for tests and ``check``)."""
     try:
-        bundle = load_themes(data_dir)
+        bundle, problems = _read_bundle(data_dir)
     except BundleError as exc:
         return exc.problems
     slugs = {t.slug for t in bundle.themes}
-    problems: list[Problem] = []
     keys: dict[str, str] = {}
     used: set[str] = set()
     if not bundle.story_files:
