@@ -1,0 +1,230 @@
+"""Importing data/ into a real database: idempotent, edits in place, bad files change nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.bundle import BundleError
+from bot.errors import UnknownTheme
+from bot.library import Story
+from bot.services import Services, open_services
+from bot.settings import DEFAULT_DATA_DIR
+from tests.library_data import story, theme, write_library
+from tests.services_at import copy_bundled_data, settings_at
+
+BUNDLED_STORIES = json.loads((DEFAULT_DATA_DIR / "stories.json").read_text(encoding="utf-8"))
+
+
+def read(path: Path) -> list[dict[str, Any]]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write(path: Path, entries: list[dict[str, Any]]) -> None:
+    path.write_text(json.dumps(entries, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+async def stored_story_rows(services: Services) -> int:
+    row = await services.db.fetchone("SELECT COUNT(*) FROM stories")
+    assert row is not None
+    return int(row[0])
+
+
+async def full_round(
+    services: Services, channel_id: int, theme_id: int | None = None
+) -> list[Story]:
+    """Every story a channel is served before the first repeat."""
+    live = (await services.library.counts(0)).get(theme_id or 0, 0)
+    served = []
+    for _ in range(live):
+        found = await services.selector.next_story(
+            channel_id=channel_id, guild_id=None, theme_id=theme_id
+        )
+        assert found is not None
+        served.append(found)
+    return served
+
+
+async def test_importing_the_same_folder_twice_adds_nothing(tmp_path: Path):
+    settings = settings_at(tmp_path)
+    async with open_services(settings) as services:
+        counts = await services.library.counts(0)
+        rows = await stored_story_rows(services)
+        again = await services.library.import_bundle(settings.data_dir)
+        assert again.skipped
+        assert (again.added, again.updated, again.retired) == (0, 0, 0)
+    assert counts[0] == len(BUNDLED_STORIES) == rows
+
+    async with open_services(settings) as services:
+        assert await services.library.counts(0) == counts
+        assert await stored_story_rows(services) == rows
+
+
+async def test_an_unchanged_story_set_rewritten_byte_for_byte_differently_adds_nothing(
+    tmp_path: Path,
+):
+    data = copy_bundled_data(tmp_path / "data")
+    settings = settings_at(tmp_path, data)
+    async with open_services(settings) as services:
+        counts = await services.library.counts(0)
+    # Same entries, other formatting: the file's checksum changes, the stories do not.
+    write(data / "stories.json", read(data / "stories.json"))
+    async with open_services(settings) as services:
+        report = await services.library.import_bundle(data)
+        assert report.skipped  # open_services already imported the reformatted file
+        assert await services.library.counts(0) == counts
+        assert await stored_story_rows(services) == len(BUNDLED_STORIES)
+
+
+async def test_editing_a_story_updates_it_in_place(tmp_path: Path):
+    data = copy_bundled_data(tmp_path / "data")
+    settings = settings_at(tmp_path, data)
+    nicu_entry = next(s for s in BUNDLED_STORIES if "nicu" in s["themes"])
+    async with open_services(settings) as services:
+        nicu = services.library.catalogue.by_slug("nicu")
+        before = {s.title: s for s in await full_round(services, 1, nicu.id)}
+    old = before[nicu_entry["title"]]
+
+    entries = read(data / "stories.json")
+    edited = next(e for e in entries if e["key"] == nicu_entry["key"])
+    edited["text"] = "A corrected retelling of the same true story, gentler than before."
+    write(data / "stories.json", entries)
+
+    async with open_services(settings) as services:
+        assert await stored_story_rows(services) == len(BUNDLED_STORIES)
+        fresh = await services.library.story(old.id)
+        assert fresh is not None
+        assert fresh.body == edited["text"]
+        served = {s.title: s for s in await full_round(services, 2, nicu.id)}
+        assert served[nicu_entry["title"]].id == old.id
+        assert served[nicu_entry["title"]].body == edited["text"]
+        assert {s.id for s in served.values()} == {s.id for s in before.values()}
+
+
+async def test_an_edit_is_reported_as_one_update(tmp_path: Path):
+    data = copy_bundled_data(tmp_path / "data")
+    settings = settings_at(tmp_path, data)
+    async with open_services(settings) as services:
+        entries = read(data / "stories.json")
+        entries[0]["title"] = "A new title for the first story"
+        write(data / "stories.json", entries)
+        report = await services.library.import_bundle(data)
+        assert (report.skipped, report.added, report.updated, report.retired) == (False, 0, 1, 0)
+        assert await stored_story_rows(services) == len(BUNDLED_STORIES)
+
+
+async def test_a_removed_story_is_never_served_again_and_the_others_stay(tmp_path: Path):
+    data = copy_bundled_data(tmp_path / "data")
+    settings = settings_at(tmp_path, data)
+    entries = read(data / "stories.json")
+    gone = next(e for e in entries if "nicu" in e["themes"])
+    async with open_services(settings) as services:
+        # A round that is half-way when the story leaves must step over it.
+        await services.selector.next_story(channel_id=7, guild_id=None, theme_id=None)
+
+    write(data / "stories.json", [e for e in entries if e["key"] != gone["key"]])
+    async with open_services(settings) as services:
+        assert (await services.library.counts(0))[0] == len(entries) - 1
+        remaining = {e["title"] for e in entries if e["key"] != gone["key"]}
+        for channel in (7, 8):
+            twice = await full_round(services, channel) + await full_round(services, channel)
+            titles = [s.title for s in twice]
+            assert gone["title"] not in titles
+            assert set(titles) == remaining
+        nicu = services.library.catalogue.by_slug("nicu")
+        in_theme = await full_round(services, 9, nicu.id)
+        assert [s.title for s in in_theme] == [
+            e["title"] for e in entries if "nicu" in e["themes"] and e is not gone
+        ]
+
+
+async def test_a_removed_story_comes_back_when_its_entry_returns(tmp_path: Path):
+    data = copy_bundled_data(tmp_path / "data")
+    settings = settings_at(tmp_path, data)
+    entries = read(data / "stories.json")
+    write(data / "stories.json", entries[1:])
+    async with open_services(settings) as services:
+        assert (await services.library.counts(0))[0] == len(entries) - 1
+    write(data / "stories.json", entries)
+    async with open_services(settings) as services:
+        assert (await services.library.counts(0))[0] == len(entries)
+        assert entries[0]["title"] in {s.title for s in await full_round(services, 1)}
+        assert await stored_story_rows(services) == len(entries)
+
+
+async def test_a_new_theme_alias_works_after_reimport(tmp_path: Path):
+    data = copy_bundled_data(tmp_path / "data")
+    settings = settings_at(tmp_path, data)
+    async with open_services(settings) as services:
+        with pytest.raises(UnknownTheme):
+            services.library.catalogue.resolve("tiny humans")
+    themes = read(data / "themes.json")
+    next(t for t in themes if t["slug"] == "nicu")["aliases"].append("tiny humans")
+    write(data / "themes.json", themes)
+    async with open_services(settings) as services:
+        nicu = services.library.catalogue.resolve("Tiny Humans")
+        assert nicu.slug == "nicu"
+        assert nicu.id == services.library.catalogue.resolve("nicu").id
+        assert (await services.library.counts(0))[0] == len(BUNDLED_STORIES)
+
+
+def bad_library(folder: Path) -> Path:
+    themes = [theme("nicu", "neonatal"), theme("gratitude", "thanks"), theme("surgery", "theatre")]
+    themes[1]["colour"] = "pink"
+    themes[2]["aliases"].append("neonatal")  # already names nicu
+    stories = [
+        story("fine-one", "nicu"),
+        story("wrong-theme", "nicu", "oncology"),
+        story("wrong-note", "gratitude", notes=("sadness",)),
+        story("fine-two", "surgery"),
+        {**story("empty-text", "surgery"), "text": "   "},
+    ]
+    return write_library(folder, themes, stories)
+
+
+async def test_a_bad_library_names_every_problem_at_once_and_imports_nothing(tmp_path: Path):
+    data = bad_library(tmp_path / "data")
+    with pytest.raises(BundleError) as caught:
+        async with open_services(settings_at(tmp_path, data)):
+            pass
+    found = {(p.file, p.entry, p.field) for p in caught.value.problems}
+    assert found == {
+        ("themes.json", "#2 (gratitude)", "colour"),
+        ("themes.json", "#3 (surgery)", "aliases"),
+        ("stories.json", "#2 (wrong-theme)", "themes"),
+        ("stories.json", "#3 (wrong-note)", "notes"),
+        ("stories.json", "#5 (empty-text)", "text"),
+    }
+    text = str(caught.value)
+    for needle in ("'pink'", "'neonatal'", "'oncology'", "'sadness'", "is empty"):
+        assert needle in text
+
+    # The same database opens on a good library afterwards, with nothing of the bad one in it.
+    good = write_library(tmp_path / "good", [theme("gratitude")], [story("only-one", "gratitude")])
+    async with open_services(settings_at(tmp_path, good)) as services:
+        assert await stored_story_rows(services) == 1
+        assert [t.slug for t in services.library.catalogue] == ["gratitude"]
+
+
+async def test_a_bad_edit_leaves_the_imported_library_serving_as_before(tmp_path: Path):
+    data = copy_bundled_data(tmp_path / "data")
+    settings = settings_at(tmp_path, data)
+    async with open_services(settings) as services:
+        counts = await services.library.counts(0)
+    entries = read(data / "stories.json")
+    entries[0]["text"] = "Edited, but the edit comes with a mistake elsewhere."
+    entries[1]["themes"] = ["no-such-theme"]
+    write(data / "stories.json", entries)
+    with pytest.raises(BundleError) as caught:
+        async with open_services(settings):
+            pass
+    assert [(p.file, p.field) for p in caught.value.problems] == [("stories.json", "themes")]
+
+    write(data / "stories.json", BUNDLED_STORIES)
+    async with open_services(settings) as services:
+        assert await services.library.counts(0) == counts
+        bodies = {s.body for s in await full_round(services, 1)}
+        assert entries[0]["text"] not in bodies
