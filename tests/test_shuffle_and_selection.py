@@ -1,0 +1,162 @@
+"""The no-repeat round: a keyed permutation, and the Selector over a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.services import Services, open_services
+from bot.settings import DEFAULT_DATA_DIR
+from bot.shuffle import permute
+from bot.storage.library import LibraryStore, NewStory
+from tests.library_data import story, theme, write_library
+from tests.services_at import settings_at
+
+SEEDS = (0, 1, 7, 2**61 + 12345, 987654321)
+BUNDLED_TITLES = sorted(
+    s["title"] for s in json.loads((DEFAULT_DATA_DIR / "stories.json").read_text("utf-8"))
+)
+GUILD = 1300000000000000001
+OTHER_GUILD = 1300000000000000002
+
+
+def test_permute_is_a_bijection_for_every_size_and_seed():
+    for seed in SEEDS[:3]:
+        for size in range(1, 301):
+            order = [permute(i, size, seed) for i in range(size)]
+            assert sorted(order) == list(range(size)), (size, seed)
+
+
+def test_different_seeds_give_different_orders():
+    orders = {tuple(permute(i, 50, seed) for i in range(50)) for seed in SEEDS}
+    assert len(orders) == len(SEEDS)
+
+
+def test_permute_refuses_an_index_outside_the_round():
+    with pytest.raises(ValueError):
+        permute(5, 5, 1)
+
+
+async def draw(
+    services: Services,
+    count: int,
+    *,
+    channel: int,
+    guild: int | None = None,
+    theme: int | None = None,
+) -> list[str]:
+    titles = []
+    for _ in range(count):
+        found = await services.selector.next_story(
+            channel_id=channel, guild_id=guild, theme_id=theme
+        )
+        assert found is not None
+        titles.append(found.title)
+    return titles
+
+
+async def test_a_full_round_serves_every_story_once(tmp_path: Path):
+    async with open_services(settings_at(tmp_path)) as services:
+        first = await draw(services, len(BUNDLED_TITLES), channel=1)
+        assert sorted(first) == BUNDLED_TITLES
+        second = await draw(services, len(BUNDLED_TITLES), channel=1)
+        assert sorted(second) == BUNDLED_TITLES
+
+
+async def test_a_round_survives_closing_and_reopening_the_database(tmp_path: Path):
+    settings = settings_at(tmp_path)
+    async with open_services(settings) as services:
+        before = await draw(services, 9, channel=1)
+    async with open_services(settings) as services:
+        after = await draw(services, len(BUNDLED_TITLES) - 9, channel=1)
+    assert sorted(before + after) == BUNDLED_TITLES
+
+
+async def test_two_channels_have_independent_rounds(tmp_path: Path):
+    async with open_services(settings_at(tmp_path)) as services:
+        here = await draw(services, 5, channel=1)
+        there = await draw(services, len(BUNDLED_TITLES), channel=2)
+        assert sorted(there) == BUNDLED_TITLES  # channel 1's draws took nothing from channel 2
+        here += await draw(services, len(BUNDLED_TITLES) - 5, channel=1)
+        assert sorted(here) == BUNDLED_TITLES
+
+
+async def test_members_asking_at_once_never_get_the_same_story(tmp_path: Path):
+    async with open_services(settings_at(tmp_path)) as services:
+        stories = await asyncio.gather(
+            *(
+                services.selector.next_story(channel_id=1, guild_id=GUILD, theme_id=None)
+                for _ in range(10)
+            )
+        )
+        titles = [s.title for s in stories if s is not None]
+        assert len(titles) == 10
+        assert len(set(titles)) == 10
+        rest = await draw(services, len(BUNDLED_TITLES) - 10, channel=1, guild=GUILD)
+        assert sorted(titles + rest) == BUNDLED_TITLES
+
+
+async def add_server_story(services: Services, guild_id: int, title: str, theme_id: int) -> int:
+    store = LibraryStore(services.db)
+    [story_id] = await store.write_stories(
+        guild_id,
+        services.clock().isoformat(),
+        [
+            NewStory(
+                title=title,
+                body="A story a member of this server told, approved by its moderators.",
+                notes="",
+                credit="A member of this server",
+                source_date="2026-03",
+                teller="a member",
+                digest="server-story",
+                themes=(theme_id,),
+            )
+        ],
+        [],
+    )
+    await store.recount_pools(guild_id)
+    return story_id
+
+
+async def test_a_server_story_is_served_in_its_own_server_only(tmp_path: Path):
+    async with open_services(settings_at(tmp_path)) as services:
+        nicu = services.library.catalogue.by_slug("nicu")
+        assert nicu is not None
+        await add_server_story(services, GUILD, "Our own NICU story", nicu.id)
+        bundled_nicu = (await services.library.counts(0))[nicu.id]
+
+        ours = await draw(services, bundled_nicu + 1, channel=1, guild=GUILD, theme=nicu.id)
+        assert "Our own NICU story" in ours
+        assert len(set(ours)) == bundled_nicu + 1
+        everything = await draw(services, len(BUNDLED_TITLES) + 1, channel=1, guild=GUILD)
+        assert sorted(everything) == sorted([*BUNDLED_TITLES, "Our own NICU story"])
+
+        for guild, channel in ((OTHER_GUILD, 2), (None, 3)):
+            elsewhere = await draw(
+                services, 3 * bundled_nicu, channel=channel, guild=guild, theme=nicu.id
+            )
+            assert "Our own NICU story" not in elsewhere
+            anything = await draw(services, len(BUNDLED_TITLES), channel=channel, guild=guild)
+            assert sorted(anything) == BUNDLED_TITLES
+
+
+async def test_a_theme_with_no_stories_gives_none(tmp_path: Path):
+    data = write_library(
+        tmp_path / "data", [theme("gratitude"), theme("animals")], [story("one", "gratitude")]
+    )
+    async with open_services(settings_at(tmp_path, data)) as services:
+        animals = services.library.catalogue.by_slug("animals")
+        assert animals is not None
+        assert (
+            await services.selector.next_story(channel_id=1, guild_id=GUILD, theme_id=animals.id)
+            is None
+        )
+        gratitude = services.library.catalogue.by_slug("gratitude")
+        found = await services.selector.next_story(
+            channel_id=1, guild_id=GUILD, theme_id=gratitude.id
+        )
+        assert found is not None and found.title == "Story one"
