@@ -1,0 +1,95 @@
+"""The schema moves forward by numbered migrations, each whole or not at all."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import bot.storage.database as database
+from bot.storage import Database, open_database
+
+MIGRATIONS_DIR = Path(database.__file__).parent / "migrations"
+
+
+def bundled_versions() -> list[int]:
+    return sorted(int(p.name.split("_", 1)[0]) for p in MIGRATIONS_DIR.glob("*.sql"))
+
+
+async def table_names(db: Database) -> set[str]:
+    rows = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {row[0] for row in rows}
+
+
+async def test_a_fresh_database_is_at_the_newest_version(tmp_path: Path):
+    versions = bundled_versions()
+    assert versions == list(range(1, len(versions) + 1)), "migrations are numbered 1, 2, 3, ..."
+    async with open_database(tmp_path / "fresh.sqlite3") as db:
+        assert await db.schema_version() == len(versions)
+        assert {"themes", "stories", "rounds", "guild_settings"} <= await table_names(db)
+
+
+async def test_reopening_applies_nothing(tmp_path: Path):
+    path = tmp_path / "twice.sqlite3"
+    async with open_database(path) as db:
+        version = await db.schema_version()
+    async with open_database(path) as db:
+        assert await db.migrate() == []
+        assert await db.schema_version() == version
+        rows = await db.fetchall("SELECT version FROM schema_migrations ORDER BY version")
+        assert [r[0] for r in rows] == bundled_versions()
+
+
+async def test_the_journal_is_write_ahead(tmp_path: Path):
+    async with open_database(tmp_path / "wal.sqlite3") as db:
+        row = await db.fetchone("PRAGMA journal_mode")
+        assert row is not None and row[0] == "wal"
+
+
+async def test_a_failing_migration_leaves_no_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    path = tmp_path / "broken.sqlite3"
+    async with open_database(path) as db:
+        newest = await db.schema_version()
+    real = database.migrations()
+    broken = (
+        newest + 1,
+        f"{newest + 1:04d}_broken.sql",
+        "CREATE TABLE half_done (id INTEGER PRIMARY KEY);\n"
+        "INSERT INTO half_done (id) VALUES (1);\n"
+        "INSERT INTO no_such_table (id) VALUES (1);\n",
+    )
+    monkeypatch.setattr(database, "migrations", lambda: [*real, broken])
+
+    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+        async with open_database(path):
+            pass
+
+    monkeypatch.undo()
+    async with open_database(path) as db:
+        assert "half_done" not in await table_names(db)
+        assert await db.schema_version() == newest
+        row = await db.fetchone(
+            "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", (newest + 1,)
+        )
+        assert row is not None and row[0] == 0
+
+
+async def test_migrations_before_a_failing_one_stay_applied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    path = tmp_path / "partial.sqlite3"
+    async with open_database(path) as db:
+        newest = await db.schema_version()
+    real = database.migrations()
+    good = (newest + 1, f"{newest + 1:04d}_good.sql", "CREATE TABLE kept (id INTEGER);")
+    bad = (newest + 2, f"{newest + 2:04d}_bad.sql", "CREATE TABLE lost (id INTEGER);\nNOT SQL;")
+    monkeypatch.setattr(database, "migrations", lambda: [*real, good, bad])
+    with pytest.raises(sqlite3.OperationalError):
+        async with open_database(path):
+            pass
+    monkeypatch.undo()
+    async with open_database(path) as db:
+        names = await table_names(db)
+        assert "kept" in names and "lost" not in names
+        assert await db.schema_version() == newest + 1
