@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,8 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check", help="check the settings and the bundled data")
     args = parser.parse_args(argv)
 
-    # .env fills in what the environment does not already set.
-    load_dotenv(override=False)
+    # .env fills in what the environment does not already set. It is looked for from the
+    # working folder up, not from where the package is installed, so a deployment's .env
+    # is found and a repository's .env never leaks into a run started elsewhere.
+    load_dotenv(find_dotenv(usecwd=True), override=False)
     env = dict(os.environ)
 
     if args.command == "story":
