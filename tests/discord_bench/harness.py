@@ -176,6 +176,8 @@ class Bench:
         self._services_cm: Any = None
         self._old_base = discord.http.Route.BASE
         self.expected_rejections = 0
+        # Guilds the bot has joined (join_guild); replayed as GUILD_CREATE after a restart.
+        self.joined_guilds: list[int] = []
 
     @property
     def settings(self) -> Settings:
@@ -211,6 +213,8 @@ class Bench:
         self.services = await self._services_cm.__aenter__()
         self.bot = StoryBot(self.services)
         await self.bot.login(FAKE_TOKEN)
+        for guild_id in self.joined_guilds:
+            self._guild_create(guild_id)
         return self.bot
 
     async def stop_bot(self) -> None:
@@ -314,6 +318,32 @@ class Bench:
 
     def channel_messages(self, channel_id: int = payloads.CHANNEL_ID) -> list[dict[str, Any]]:
         return self.discord.messages.get(channel_id, [])
+
+    # -- the gateway's guild cache (optional; see guilds.py) ------------------------------
+
+    def join_guild(self, guild_id: int = payloads.GUILD_ID) -> None:
+        """Send the bot a GUILD_CREATE for ``guild_id`` built from FakeDiscord's channels,
+        as the gateway does when the bot joins or starts; repeated after every restart.
+
+        Without it the bot has no guild cache (the default); with it, the bot's computed
+        channel permissions agree with what FakeDiscord enforces."""
+        if guild_id not in self.joined_guilds:
+            self.joined_guilds.append(guild_id)
+        self._guild_create(guild_id)
+
+    def _guild_create(self, guild_id: int) -> None:
+        from tests.discord_bench.guilds import guild_create
+
+        assert self.bot is not None, "the bot is not running"
+        self.bot._connection.parse_guild_create(guild_create(self.discord, guild_id))
+
+    def update_channel(self, channel_id: int) -> None:
+        """Tell the bot (CHANNEL_UPDATE) that a channel changed in FakeDiscord, e.g. after a
+        test took a permission away with ``bench.discord.channels[id].bot_permissions``."""
+        from tests.discord_bench.guilds import channel_json
+
+        assert self.bot is not None, "the bot is not running"
+        self.bot._connection.parse_channel_update(channel_json(self.discord.channels[channel_id]))
 
 
 def _find_component(components: list[dict[str, Any]], custom_id: str) -> dict[str, Any]:

@@ -1,0 +1,334 @@
+"""The scheduler: one background task that sleeps until the earliest daily post is due.
+
+Each pass (:meth:`Scheduler.run_due`, which tests call directly) claims what is due and
+takes claimed posts ready for an attempt in one transaction, then sends them through a
+:class:`Poster`. Between passes it sleeps until the earliest due moment the database knows,
+or until :meth:`Scheduler.wake` (a schedule changed). It never scans every server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from bot.clock import Clock
+from bot.library import Story
+from bot.schedules import ZoneCache, plan_due, to_unix
+from bot.selection import Selector
+from bot.storage.schedules import (
+    EMPTY,
+    FAILED,
+    MISSED,
+    PAUSED,
+    PENDING,
+    SENT,
+    SKIPPED,
+    Job,
+    Outcome,
+    ScheduleStore,
+)
+from bot.themes import Theme
+
+log = logging.getLogger(__name__)
+
+# A post taken for an attempt is this scheduler's for this long (seconds); a send that takes
+# longer is cut short and retried, and a scheduler that dies holding it is covered after it.
+LEASE = 120
+SEND_TIMEOUT = 60.0
+BACKOFF_FIRST = 30
+BACKOFF_MAX = 15 * 60
+BATCH = 1000
+CONCURRENT_SENDS = 8
+# The longest nap: a wall clock that jumps (suspend, NTP) is noticed within this.
+MAX_NAP = 3600.0
+# Claims are kept this long, then pruned: they only matter around their own day.
+KEEP_CLAIMS = timedelta(days=3)
+
+
+class PauseDelivery(Exception):
+    """The channel is gone or a permission was lost: retrying would only fail again.
+    ``reason`` is the sentence /daily show gives."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RetryDelivery(Exception):
+    """A passing failure (a 5xx, a time-out): worth another try after a pause."""
+
+
+class Poster(Protocol):
+    """Where posts go: the cog implements it with discord.py, the benchmark with a counter."""
+
+    async def post(self, channel_id: int, story: Story, theme: Theme | None, nonce: str) -> int:
+        """Post ``story``; return the message id. Raise PauseDelivery or RetryDelivery.
+        ``nonce`` is the same for every attempt of one post, so Discord can drop a repeat."""
+        ...
+
+    async def notify(self, guild_id: int, channel_id: int, text: str) -> None:
+        """Tell a server's moderators something in their channel; never raise."""
+        ...
+
+
+Nap = Callable[[float, asyncio.Event], Awaitable[None]]
+
+
+async def real_nap(seconds: float, wake: asyncio.Event) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(wake.wait(), timeout=seconds)
+
+
+@dataclass
+class PassReport:
+    """What one pass did; tests and the benchmark read it."""
+
+    claimed: int = 0
+    skipped: int = 0
+    sent: list[Job] = field(default_factory=list)
+    retried: int = 0
+    paused: int = 0
+    missed: int = 0
+
+
+def backoff(attempts: int) -> int:
+    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+
+
+def post_nonce(job: Job) -> str:
+    # Discord keeps a nonce for a few minutes; the same one on every attempt of a post lets it
+    # drop a repeat when an attempt that "timed out" had in fact arrived.
+    return f"d{job.guild_id % 10**12}{job.local_date.replace('-', '')}"[:25]
+
+
+class Scheduler:
+    def __init__(
+        self,
+        store: ScheduleStore,
+        selector: Selector,
+        poster: Poster,
+        clock: Clock,
+        *,
+        grace: timedelta,
+        mod_channel: Callable[[int], Awaitable[int | None]] | None = None,
+        nap: Nap = real_nap,
+        zones: ZoneCache | None = None,
+    ) -> None:
+        self.store = store
+        self.selector = selector
+        self.poster = poster
+        self.clock = clock
+        self.grace = int(grace.total_seconds())
+        self._mod_channel = mod_channel
+        self._nap = nap
+        self.zones = zones or ZoneCache()
+        self._wake = asyncio.Event()
+        self._pass_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._last_prune = 0
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            # Not named "bedside-...": the bench's settle() waits for those, and this never ends.
+            self._task = asyncio.create_task(self._loop(), name="daily-scheduler")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def wake(self) -> None:
+        """A schedule changed: look again at what is due first."""
+        self._wake.set()
+
+    async def _loop(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self.run_due()
+                wake_at = await self.store.next_wake()
+            except Exception:
+                log.exception("daily scheduler pass failed; trying again in a minute")
+                await self._nap(60.0, self._wake)
+                continue
+            now = self.clock()
+            seconds = MAX_NAP if wake_at is None else wake_at - now.timestamp()
+            await self._nap(min(max(seconds, 0.0), MAX_NAP), self._wake)
+
+    # -- one pass -------------------------------------------------------------------------
+
+    async def run_due(self) -> PassReport:
+        """Claim every due post and send the claimed ones ready for an attempt."""
+        async with self._pass_lock:
+            now = to_unix(self.clock())
+            planned, jobs = await self.store.claim_due(
+                now,
+                limit=BATCH,
+                lease=LEASE,
+                plan=lambda row: plan_due(row, now, self.grace, self.zones),
+            )
+            report = PassReport()
+            for _, plan in planned:
+                for claim in plan.claims:
+                    if claim.status == SKIPPED:
+                        report.skipped += 1
+                    else:
+                        report.claimed += 1
+            if jobs:
+                await self._attempt(jobs, report)
+            await self._maybe_prune(now)
+            return report
+
+    async def _attempt(self, jobs: list[Job], report: PassReport) -> None:
+        gate = asyncio.Semaphore(CONCURRENT_SENDS)
+
+        async def one(job: Job) -> Outcome:
+            async with gate:
+                return await self._send(job)
+
+        outcomes = await asyncio.gather(*(one(job) for job in jobs))
+        now = to_unix(self.clock())
+        await self.store.finish(outcomes, now)
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            if outcome.status == SENT:
+                report.sent.append(job)
+            elif outcome.status == PENDING:
+                report.retried += 1
+            elif outcome.status == MISSED:
+                report.missed += 1
+            elif outcome.status == PAUSED:
+                report.paused += 1
+                await self._tell_moderators(job, outcome.pause_reason or "")
+
+    async def _send(self, job: Job) -> Outcome:
+        story: Story | None = None
+        try:
+            story = await self._story(job)
+            if story is None:
+                log.warning(
+                    "guild %s: no story to post on %s in channel %s (theme %s)",
+                    job.guild_id,
+                    job.local_date,
+                    job.channel_id,
+                    job.theme_id,
+                )
+                return Outcome(job.guild_id, job.local_date, EMPTY, channel_id=job.channel_id)
+            theme = self._theme(job, story)
+            async with asyncio.timeout(SEND_TIMEOUT):
+                message_id = await self.poster.post(job.channel_id, story, theme, post_nonce(job))
+        except PauseDelivery as pause:
+            log.warning(
+                "guild %s: daily story paused at channel %s: %s",
+                job.guild_id,
+                job.channel_id,
+                pause.reason,
+            )
+            return Outcome(
+                job.guild_id,
+                job.local_date,
+                PAUSED,
+                story_id=story.id if story else None,
+                channel_id=job.channel_id,
+                pause_reason=pause.reason,
+            )
+        except (RetryDelivery, TimeoutError) as passing:
+            return self._retry(job, story, passing)
+        except Exception:
+            log.exception(
+                "guild %s: daily post for %s to channel %s failed",
+                job.guild_id,
+                job.local_date,
+                job.channel_id,
+            )
+            return Outcome(job.guild_id, job.local_date, FAILED, channel_id=job.channel_id)
+        log.info(
+            "guild %s: posted the daily story %s for %s in channel %s (message %s)",
+            job.guild_id,
+            story.id,
+            job.local_date,
+            job.channel_id,
+            message_id,
+        )
+        return Outcome(
+            job.guild_id,
+            job.local_date,
+            SENT,
+            story_id=story.id,
+            channel_id=job.channel_id,
+            message_id=message_id,
+        )
+
+    def _retry(self, job: Job, story: Story | None, error: BaseException) -> Outcome:
+        retry_at = to_unix(self.clock()) + backoff(job.attempts)
+        story_id = story.id if story else job.story_id
+        if retry_at > job.due_at + self.grace:
+            log.warning(
+                "guild %s: daily post for %s missed: channel %s kept failing (%s) for the "
+                "whole grace period",
+                job.guild_id,
+                job.local_date,
+                job.channel_id,
+                error,
+            )
+            return Outcome(
+                job.guild_id, job.local_date, MISSED, story_id=story_id, channel_id=job.channel_id
+            )
+        log.info(
+            "guild %s: daily post for %s to channel %s failed for now (%s); attempt %s, "
+            "retrying at %s",
+            job.guild_id,
+            job.local_date,
+            job.channel_id,
+            error or type(error).__name__,
+            job.attempts,
+            retry_at,
+        )
+        return Outcome(job.guild_id, job.local_date, PENDING, story_id=story_id, retry_at=retry_at)
+
+    async def _story(self, job: Job) -> Story | None:
+        # A retry posts the story the first attempt drew, so the round moves once per post.
+        if job.story_id is not None:
+            story = await self.selector.library.story(job.story_id)
+            if story is not None:
+                return story
+        return await self.selector.next_story(
+            channel_id=job.channel_id, guild_id=job.guild_id, theme_id=job.theme_id
+        )
+
+    def _theme(self, job: Job, story: Story) -> Theme | None:
+        catalogue = self.selector.library.catalogue
+        theme_id = job.theme_id or story.primary_theme_id
+        return catalogue.get(theme_id) if theme_id else None
+
+    async def _tell_moderators(self, job: Job, reason: str) -> None:
+        if self._mod_channel is None:
+            return
+        try:
+            channel_id = await self._mod_channel(job.guild_id)
+            if channel_id is None or channel_id == job.channel_id:
+                return
+            await self.poster.notify(
+                job.guild_id,
+                channel_id,
+                f"The daily story is paused: {reason} Fix it, then run `/daily set` again "
+                "to resume; `/daily show` has the details.",
+            )
+        except Exception:
+            log.exception("guild %s: could not tell the moderators about a pause", job.guild_id)
+
+    async def _maybe_prune(self, now: int) -> None:
+        if now - self._last_prune < 3600:
+            return
+        self._last_prune = now
+        removed = await self.store.prune(now - int(KEEP_CLAIMS.total_seconds()))
+        if removed:
+            log.info("pruned %s old daily post claims", removed)

@@ -1,0 +1,354 @@
+"""SQL for daily stories: schedules, claimed posts, and the scheduler's work queue.
+
+Times are unix seconds (UTC) in INTEGER columns; local dates are ISO ``YYYY-MM-DD`` text.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.storage.database import Database
+
+PENDING = "pending"
+SENT = "sent"
+SKIPPED = "skipped"
+MISSED = "missed"
+PAUSED = "paused"
+FAILED = "failed"
+CANCELLED = "cancelled"
+EMPTY = "empty"
+
+_SCHEDULE_COLUMNS = (
+    "guild_id, channel_id, local_minute, timezone, theme_id, active, paused_reason, "
+    "paused_at, next_due, next_local_date"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    guild_id: int
+    channel_id: int
+    local_minute: int
+    timezone: str
+    theme_id: int | None
+    active: bool
+    paused_reason: str | None
+    paused_at: int | None
+    next_due: int | None
+    next_local_date: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> ScheduleRow:
+        return cls(
+            guild_id=row[0],
+            channel_id=row[1],
+            local_minute=row[2],
+            timezone=row[3],
+            theme_id=row[4],
+            active=bool(row[5]),
+            paused_reason=row[6],
+            paused_at=row[7],
+            next_due=row[8],
+            next_local_date=row[9],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PostRow:
+    guild_id: int
+    local_date: str
+    due_at: int
+    status: str
+    attempts: int
+    finished_at: int | None
+    message_id: int | None
+    channel_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One post the core decided on for a due schedule: to send (pending) or skipped."""
+
+    local_date: str
+    due_at: int
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What to do with a due schedule: the claims to make and where its next post lies."""
+
+    claims: Sequence[Claim]
+    next_local_date: str
+    next_due: int
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A claimed post taken for one attempt, with where it goes now."""
+
+    guild_id: int
+    local_date: str
+    due_at: int
+    attempts: int
+    story_id: int | None
+    channel_id: int
+    theme_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How an attempt ended, as the store records it."""
+
+    guild_id: int
+    local_date: str
+    status: str
+    story_id: int | None = None
+    channel_id: int | None = None
+    message_id: int | None = None
+    retry_at: int | None = None
+    pause_reason: str | None = None
+
+
+class ScheduleStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- schedules ------------------------------------------------------------------------
+
+    async def get(self, guild_id: int) -> ScheduleRow | None:
+        row = await self.db.fetchone(
+            f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE guild_id = ?", (guild_id,)
+        )
+        return ScheduleRow.from_row(row) if row else None
+
+    async def claimed_dates(self, guild_id: int, dates: Sequence[str]) -> set[str]:
+        if not dates:
+            return set()
+        marks = ", ".join("?" for _ in dates)
+        rows = await self.db.fetchall(
+            f"SELECT local_date FROM daily_posts WHERE guild_id = ? AND local_date IN ({marks})",
+            (guild_id, *dates),
+        )
+        return {row[0] for row in rows}
+
+    async def save(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        local_minute: int,
+        timezone: str,
+        theme_id: int | None,
+        next_due: int,
+        next_local_date: str,
+        by: int,
+        now: int,
+    ) -> None:
+        """Set up or change a schedule; saving it again also lifts a pause."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO daily_schedules (guild_id, channel_id, local_minute, timezone, "
+                "theme_id, active, paused_reason, paused_at, next_due, next_local_date, "
+                "updated_by, updated_at) VALUES (?, ?, ?, ?, ?, 1, NULL, NULL, ?, ?, ?, ?) "
+                "ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, "
+                "local_minute = excluded.local_minute, timezone = excluded.timezone, "
+                "theme_id = excluded.theme_id, active = 1, paused_reason = NULL, "
+                "paused_at = NULL, next_due = excluded.next_due, "
+                "next_local_date = excluded.next_local_date, "
+                "updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                (
+                    guild_id,
+                    channel_id,
+                    local_minute,
+                    timezone,
+                    theme_id,
+                    next_due,
+                    next_local_date,
+                    by,
+                    now,
+                ),
+            )
+
+    async def turn_off(self, guild_id: int, by: int, now: int) -> bool:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE daily_schedules SET active = 0, next_due = NULL, updated_by = ?, "
+                "updated_at = ? WHERE guild_id = ? AND active = 1",
+                (by, now, guild_id),
+            )
+            changed = cursor.rowcount > 0
+            await conn.execute(
+                "UPDATE daily_posts SET status = ?, retry_at = NULL, finished_at = ? "
+                "WHERE guild_id = ? AND status = ?",
+                (CANCELLED, now, guild_id, PENDING),
+            )
+        return changed
+
+    async def last_post(self, guild_id: int) -> PostRow | None:
+        row = await self.db.fetchone(
+            "SELECT guild_id, local_date, due_at, status, attempts, finished_at, message_id, "
+            "channel_id FROM daily_posts WHERE guild_id = ? AND status <> ? "
+            "ORDER BY due_at DESC LIMIT 1",
+            (guild_id, CANCELLED),
+        )
+        return PostRow(*row) if row else None
+
+    async def posts(self, guild_id: int) -> list[PostRow]:
+        rows = await self.db.fetchall(
+            "SELECT guild_id, local_date, due_at, status, attempts, finished_at, message_id, "
+            "channel_id FROM daily_posts WHERE guild_id = ? ORDER BY due_at",
+            (guild_id,),
+        )
+        return [PostRow(*row) for row in rows]
+
+    # -- the scheduler --------------------------------------------------------------------
+
+    async def next_wake(self) -> int | None:
+        """The earliest moment anything is due: a schedule's post or a claimed retry."""
+        due = await self.db.fetchone("SELECT MIN(next_due) FROM daily_schedules")
+        retry = await self.db.fetchone("SELECT MIN(retry_at) FROM daily_posts")
+        found = [v for v in (due[0] if due else None, retry[0] if retry else None) if v]
+        return min(found) if found else None
+
+    async def claim_due(
+        self,
+        now: int,
+        *,
+        limit: int,
+        lease: int,
+        plan: Callable[[ScheduleRow], Plan],
+    ) -> tuple[list[tuple[ScheduleRow, Plan]], list[Job]]:
+        """Claim every due post and take the claimed posts ready for an attempt: one
+        transaction, so a second scheduler on the same database waits and then finds the
+        work done. ``plan`` (the core) decides the claims and the next post of a schedule.
+
+        A claim is a row keyed by (guild, local date) inserted only if absent, so a post
+        claimed once is never claimed again. A taken post is leased for ``lease`` seconds:
+        another scheduler leaves it alone unless this one dies holding it.
+        """
+        planned: list[tuple[ScheduleRow, Plan]] = []
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE next_due <= ? "
+                "ORDER BY next_due LIMIT ?",
+                (now, limit),
+            ) as cursor:
+                due = [ScheduleRow.from_row(row) for row in await cursor.fetchall()]
+            claims: list[tuple[object, ...]] = []
+            moves: list[tuple[object, ...]] = []
+            for row in due:
+                decided = plan(row)
+                planned.append((row, decided))
+                for claim in decided.claims:
+                    pending = claim.status == PENDING
+                    claims.append(
+                        (
+                            row.guild_id,
+                            claim.local_date,
+                            claim.due_at,
+                            claim.status,
+                            now if pending else None,
+                            now,
+                            None if pending else now,
+                        )
+                    )
+                moves.append((decided.next_due, decided.next_local_date, row.guild_id))
+            if claims:
+                await conn.executemany(
+                    "INSERT INTO daily_posts (guild_id, local_date, due_at, status, retry_at, "
+                    "claimed_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (guild_id, local_date) DO NOTHING",
+                    claims,
+                )
+            if moves:
+                await conn.executemany(
+                    "UPDATE daily_schedules SET next_due = ?, next_local_date = ? "
+                    "WHERE guild_id = ?",
+                    moves,
+                )
+            # A post claimed before its schedule was turned off or paused is not sent.
+            await conn.execute(
+                "UPDATE daily_posts SET status = ?, retry_at = NULL, finished_at = ? "
+                "WHERE status = ? AND retry_at <= ? AND guild_id IN (SELECT guild_id FROM "
+                "daily_schedules WHERE active = 0 OR paused_reason IS NOT NULL)",
+                (CANCELLED, now, PENDING, now),
+            )
+            async with conn.execute(
+                "SELECT p.guild_id, p.local_date, p.due_at, p.attempts, p.story_id, "
+                "s.channel_id, s.theme_id FROM daily_posts p "
+                "JOIN daily_schedules s ON s.guild_id = p.guild_id "
+                "WHERE p.retry_at <= ? AND p.status = ? AND s.active = 1 "
+                "AND s.paused_reason IS NULL ORDER BY p.retry_at LIMIT ?",
+                (now, PENDING, limit),
+            ) as cursor:
+                jobs = [Job(*row) for row in await cursor.fetchall()]
+            if jobs:
+                await conn.executemany(
+                    "UPDATE daily_posts SET attempts = attempts + 1, retry_at = ? "
+                    "WHERE guild_id = ? AND local_date = ?",
+                    [(now + lease, job.guild_id, job.local_date) for job in jobs],
+                )
+        return planned, [
+            Job(
+                j.guild_id,
+                j.local_date,
+                j.due_at,
+                j.attempts + 1,
+                j.story_id,
+                j.channel_id,
+                j.theme_id,
+            )
+            for j in jobs
+        ]
+
+    async def finish(self, outcomes: Sequence[Outcome], now: int) -> None:
+        """Record how attempts ended, all in one transaction."""
+        if not outcomes:
+            return
+        async with self.db.transaction() as conn:
+            for outcome in outcomes:
+                if outcome.status == PENDING:
+                    await conn.execute(
+                        "UPDATE daily_posts SET retry_at = ?, story_id = ? "
+                        "WHERE guild_id = ? AND local_date = ? AND status = ?",
+                        (
+                            outcome.retry_at,
+                            outcome.story_id,
+                            outcome.guild_id,
+                            outcome.local_date,
+                            PENDING,
+                        ),
+                    )
+                    continue
+                await conn.execute(
+                    "UPDATE daily_posts SET status = ?, retry_at = NULL, finished_at = ?, "
+                    "story_id = COALESCE(?, story_id), channel_id = ?, message_id = ? "
+                    "WHERE guild_id = ? AND local_date = ? AND status = ?",
+                    (
+                        outcome.status,
+                        now,
+                        outcome.story_id,
+                        outcome.channel_id,
+                        outcome.message_id,
+                        outcome.guild_id,
+                        outcome.local_date,
+                        PENDING,
+                    ),
+                )
+                if outcome.status == PAUSED:
+                    await conn.execute(
+                        "UPDATE daily_schedules SET paused_reason = ?, paused_at = ?, "
+                        "next_due = NULL WHERE guild_id = ?",
+                        (outcome.pause_reason, now, outcome.guild_id),
+                    )
+
+    async def prune(self, before: int) -> int:
+        """Forget finished posts older than ``before``; a claim only matters near its day."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM daily_posts WHERE due_at < ? AND status <> ?", (before, PENDING)
+            )
+            return cursor.rowcount

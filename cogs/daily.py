@@ -1,0 +1,328 @@
+"""`/daily`: a story every day in one channel, at the server's own local time, once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import StoryBot
+from bot.errors import DomainError
+from bot.library import Story
+from bot.scheduler import PauseDelivery, RetryDelivery, Scheduler
+from bot.schedules import DailySchedules, DailyView, ZoneCache
+from bot.storage.schedules import ScheduleStore
+from bot.themes import Theme
+from bot.timeparse import ZoneDirectory, format_time, parse_time
+from cogs.cards import DEFAULT_COLOUR, story_embed
+from cogs.stories import StoryControls
+
+log = logging.getLogger(__name__)
+
+# What the bot needs in the daily channel, in the order a member should fix it.
+NEEDED = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+)
+UNKNOWN_CHANNEL = 10003
+MISSING_ACCESS = 50001
+MISSING_PERMISSIONS = 50013
+STATUS_WORDS = {
+    "sent": "posted",
+    "skipped": "skipped (I was offline past the grace period)",
+    "missed": "missed (Discord kept failing for the whole grace period)",
+    "paused": "not posted (paused)",
+    "failed": "not posted (an error on my side)",
+    "empty": "not posted (no stories for that theme)",
+    "pending": "being posted",
+}
+
+
+def missing_permission(channel: discord.abc.GuildChannel, me: discord.Member) -> str | None:
+    """The first permission the bot lacks in ``channel``, by its name in Discord's settings."""
+    permissions = channel.permissions_for(me)
+    for attribute, name in NEEDED:
+        if not getattr(permissions, attribute):
+            return name
+    return None
+
+
+def check_channel(bot: StoryBot, guild_id: int, channel_id: int) -> None:
+    """Refuse a channel the bot cannot post a story card in, naming what is missing."""
+    guild = bot.get_guild(guild_id)
+    if guild is None or guild.me is None:
+        raise DomainError(
+            "I don't have this server's details yet, so I can't check my permissions. "
+            "Please try again in a minute."
+        )
+    channel = guild.get_channel(channel_id)
+    if channel is None:
+        raise DomainError(
+            f"I can't see <#{channel_id}>. Give me the View Channel permission there, "
+            "then try again."
+        )
+    missing = missing_permission(channel, guild.me)
+    if missing is not None:
+        raise DomainError(
+            f"I can't post stories in <#{channel_id}>: I need the {missing} permission there. "
+            "Add it in the channel's settings, then try again."
+        )
+
+
+def view_embed(view: DailyView, theme: Theme | None) -> discord.Embed:
+    schedule = view.schedule
+    lines = [
+        f"**Channel:** <#{schedule.channel_id}>",
+        f"**Time:** {view.time_text} every day, {schedule.timezone} time",
+        f"**Theme:** {f'{theme.emoji} {theme.title}' if theme else 'any theme'}",
+    ]
+    if not schedule.active:
+        lines.append("**Status:** off. `/daily set` turns it on again.")
+    elif schedule.paused_reason is not None:
+        lines.append(
+            f"**Status:** paused. {schedule.paused_reason} Fix it, then run `/daily set` "
+            "again to resume."
+        )
+    elif view.next_post is not None and view.next_local is not None:
+        stamp = int(view.next_post.timestamp())
+        local = view.next_local
+        lines.append(
+            f"**Next story:** {local:%A} {local.day} {local:%B %Y}, {local:%H:%M} "
+            f"{local.tzname()} ({schedule.timezone}); your time: <t:{stamp}:F> (<t:{stamp}:R>)"
+        )
+    if view.last_post is not None:
+        word = STATUS_WORDS.get(view.last_post.status, view.last_post.status)
+        lines.append(f"**Last story:** {view.last_post.local_date}, {word}")
+    return discord.Embed(title="Daily story", description="\n".join(lines), colour=DEFAULT_COLOUR)
+
+
+class DiscordPoster:
+    """The scheduler's :class:`bot.scheduler.Poster`, speaking discord.py.
+
+    Discord's answers decide: a deleted channel or a lost permission pauses the schedule
+    (retrying a 403/404 in a loop gets a bot banned), a 5xx or a time-out is retried.
+    """
+
+    def __init__(self, bot: StoryBot) -> None:
+        self.bot = bot
+
+    def _pause_reason(
+        self, channel_id: int, guild_id: int | None, error: discord.HTTPException
+    ) -> str:
+        if error.code == UNKNOWN_CHANNEL:
+            return f"The channel <#{channel_id}> was deleted, or I can no longer find it."
+        guild = self.bot.get_guild(guild_id) if guild_id else None
+        channel = guild.get_channel(channel_id) if guild else None
+        if guild is not None and guild.me is not None and channel is not None:
+            missing = missing_permission(channel, guild.me)
+            if missing is not None:
+                return f"I lost the {missing} permission in <#{channel_id}>."
+        if error.code == MISSING_ACCESS:
+            return f"I lost the View Channel permission in <#{channel_id}>."
+        return (
+            f"I lost a permission I need in <#{channel_id}> "
+            "(View Channel, Send Messages or Embed Links)."
+        )
+
+    async def post(self, channel_id: int, story: Story, theme: Theme | None, nonce: str) -> int:
+        channel = self.bot.get_channel(channel_id)
+        guild_id = getattr(getattr(channel, "guild", None), "id", None)
+        target = channel if isinstance(channel, discord.abc.Messageable) else None
+        target = target or self.bot.get_partial_messageable(channel_id)
+        try:
+            message = await target.send(
+                embed=story_embed(story, theme),
+                view=StoryControls(theme.id if theme else 0),
+                nonce=nonce,
+            )
+        except discord.NotFound as error:
+            if error.code == UNKNOWN_CHANNEL:
+                raise PauseDelivery(self._pause_reason(channel_id, guild_id, error)) from error
+            raise
+        except discord.Forbidden as error:
+            if error.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
+                raise PauseDelivery(self._pause_reason(channel_id, guild_id, error)) from error
+            raise
+        except discord.DiscordServerError as error:
+            raise RetryDelivery(f"Discord answered {error.status}") from error
+        except (aiohttp.ClientError, OSError) as error:
+            raise RetryDelivery(type(error).__name__) from error
+        return message.id
+
+    async def notify(self, guild_id: int, channel_id: int, text: str) -> None:
+        try:
+            await self.bot.get_partial_messageable(channel_id, guild_id=guild_id).send(text)
+        except (discord.HTTPException, aiohttp.ClientError, OSError):
+            log.warning(
+                "guild %s: could not post a note in moderator channel %s",
+                guild_id,
+                channel_id,
+                exc_info=True,
+            )
+
+
+class TextChannelOption(app_commands.Transformer):
+    """A text or announcement channel, as Discord resolved it (the cache may lack it)."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+    async def transform(
+        self, interaction: discord.Interaction, value: app_commands.AppCommandChannel, /
+    ) -> app_commands.AppCommandChannel:
+        return value
+
+
+@app_commands.guild_only()
+@app_commands.allowed_installs(guilds=True, users=False)
+@app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
+@app_commands.default_permissions(manage_guild=True)
+class Daily(commands.GroupCog, group_name="daily", group_description="A story every day"):
+    def __init__(self, bot: StoryBot) -> None:
+        self.bot = bot
+        services = bot.services
+        store = ScheduleStore(services.db)
+        zones = ZoneCache()
+        self.zones = ZoneDirectory()
+        self.schedules = DailySchedules(store, services.clock, zones)
+        self.scheduler = Scheduler(
+            store,
+            services.selector,
+            DiscordPoster(bot),
+            services.clock,
+            grace=timedelta(minutes=services.settings.daily_grace_minutes),
+            mod_channel=self._mod_channel,
+            zones=zones,
+        )
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.scheduler.start()
+
+    async def cog_unload(self) -> None:
+        await self.scheduler.stop()
+
+    async def _mod_channel(self, guild_id: int) -> int | None:
+        return (await self.bot.services.guild_settings.get(guild_id)).mod_channel_id
+
+    def _theme(self, theme_id: int | None) -> Theme | None:
+        return self.bot.services.library.catalogue.get(theme_id) if theme_id else None
+
+    @app_commands.command(name="set")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        channel="The channel the story goes to every day",
+        time="Local time of day, like 09:00, 9am, 9:30 pm or 21:30",
+        timezone="Your server's time zone, like Europe/London or America/New_York",
+        theme="Only stories about this theme; leave empty for any",
+    )
+    async def set_daily(
+        self,
+        interaction: discord.Interaction[StoryBot],
+        channel: app_commands.Transform[app_commands.AppCommandChannel, TextChannelOption],
+        time: str,
+        timezone: str,
+        theme: str | None = None,
+    ) -> None:
+        """Post a story every day in a channel at your local time (setting it again resumes it)."""
+        assert interaction.guild_id is not None  # guild_only
+        minute = parse_time(time)
+        zone = self.zones.resolve(timezone)
+        chosen = None
+        if theme is not None and theme.strip():
+            chosen = self.bot.services.library.catalogue.resolve(theme)
+        check_channel(self.bot, interaction.guild_id, channel.id)
+        view = await self.schedules.set(
+            guild_id=interaction.guild_id,
+            channel_id=channel.id,
+            minute=minute,
+            zone=zone,
+            theme_id=chosen.id if chosen else None,
+            by=interaction.user.id,
+        )
+        self.scheduler.wake()
+        await interaction.response.send_message(
+            f"Done: a story every day at {format_time(minute)} ({zone.key}) in <#{channel.id}>.",
+            embed=view_embed(view, chosen),
+            ephemeral=True,
+        )
+
+    @set_daily.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction[StoryBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=n, value=n) for n in self.zones.search(current, 25)]
+
+    @set_daily.autocomplete("theme")
+    async def theme_autocomplete(
+        self, interaction: discord.Interaction[StoryBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=f"{t.emoji} {t.title}"[:100], value=t.slug)
+            for t in self.bot.services.library.catalogue.search(current, limit=25)
+        ]
+
+    @app_commands.command(name="show")
+    async def show(self, interaction: discord.Interaction[StoryBot]) -> None:
+        """See the daily story: channel, time, theme, when the next one comes, or why it paused."""
+        assert interaction.guild_id is not None
+        view = await self.schedules.show(interaction.guild_id)
+        await interaction.response.send_message(
+            embed=view_embed(view, self._theme(view.schedule.theme_id)), ephemeral=True
+        )
+
+    @app_commands.command(name="off")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def off(self, interaction: discord.Interaction[StoryBot]) -> None:
+        """Stop the daily story; `/daily set` starts it again."""
+        assert interaction.guild_id is not None
+        if not await self.schedules.off(interaction.guild_id, interaction.user.id):
+            raise DomainError("The daily story is already off.")
+        self.scheduler.wake()
+        await interaction.response.send_message(
+            "The daily story is off. `/daily set` turns it on again.", ephemeral=True
+        )
+
+    @app_commands.command(name="test")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def test(self, interaction: discord.Interaction[StoryBot]) -> None:
+        """Post one story in the daily channel now, to check that everything works."""
+        assert interaction.guild_id is not None
+        schedule = await self.schedules.current(interaction.guild_id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        services = self.bot.services
+        story = await services.selector.next_story(
+            channel_id=schedule.channel_id,
+            guild_id=interaction.guild_id,
+            theme_id=schedule.theme_id,
+        )
+        if story is None:
+            raise DomainError("There are no stories for the daily theme yet.")
+        theme = self._theme(schedule.theme_id or story.primary_theme_id)
+        try:
+            await DiscordPoster(self.bot).post(
+                schedule.channel_id, story, theme, f"t{interaction.id}"[:25]
+            )
+        except PauseDelivery as problem:
+            raise DomainError(f"I couldn't post the test story. {problem.reason}") from problem
+        except RetryDelivery as problem:
+            raise DomainError(
+                "Discord didn't take the test story just now; please try again in a minute."
+            ) from problem
+        await interaction.followup.send(
+            f"Posted a test story in <#{schedule.channel_id}>.", ephemeral=True
+        )
+
+
+async def setup(bot: StoryBot) -> None:
+    await bot.add_cog(Daily(bot))

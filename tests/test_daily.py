@@ -1,0 +1,230 @@
+"""`/daily` end to end: the real bot on the bench, the scheduler driven by the bench clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.scheduler import Scheduler
+from tests.discord_bench.harness import Bench
+from tests.discord_bench.payloads import (
+    ADMIN,
+    CHANNEL_ID,
+    GUILD_ID,
+    MEMBER,
+    ChannelRef,
+)
+from tests.discord_bench.server import EMBED_LINKS, SEND_MESSAGES, VIEW_CHANNEL
+
+MOD_CHANNEL_ID = 1300000000000000012
+
+
+def scheduler(bench: Bench) -> Scheduler:
+    assert bench.bot is not None
+    cog = bench.bot.get_cog("Daily")
+    assert cog is not None
+    return cog.scheduler  # type: ignore[attr-defined]
+
+
+def story_posts(bench: Bench, channel_id: int = CHANNEL_ID) -> list[dict]:
+    return [m for m in bench.channel_messages(channel_id) if m.get("embeds")]
+
+
+async def set_daily(bench: Bench, **options: object):
+    options = {
+        "channel": ChannelRef(CHANNEL_ID),
+        "time": "9am",
+        "timezone": "Europe/London",
+        **options,
+    }
+    return await bench.slash("daily set", user=ADMIN, **options)
+
+
+async def test_a_daily_story_appears_once_at_the_local_time(bench: Bench):
+    bench.join_guild()
+    reply = await set_daily(bench, time="9:30 am", timezone="america/new_york")
+    assert reply.ephemeral
+    assert "09:30 (America/New_York)" in reply.text
+    # 2 March 2026 09:30 in New York (EST, -5) is 14:30 UTC.
+    stamp = int(datetime(2026, 3, 2, 14, 30, tzinfo=UTC).timestamp())
+    assert f"<t:{stamp}:F>" in reply.text
+    assert "Monday 2 March 2026, 09:30 EST" in reply.text
+
+    bench.clock.advance(hours=6, minutes=29)  # 14:29 UTC
+    await scheduler(bench).run_due()
+    assert story_posts(bench) == []
+    bench.clock.advance(minutes=1)
+    await scheduler(bench).run_due()
+    bench.clock.advance(hours=3)
+    await scheduler(bench).run_due()
+
+    posts = story_posts(bench)
+    assert len(posts) == 1
+    assert posts[0]["pings"] == []
+    assert posts[0]["components"], "the card carries the Another story button"
+    # The next post is tomorrow.
+    show = await bench.slash("daily show", user=ADMIN)
+    assert "Tuesday 3 March 2026, 09:30 EST" in show.text
+    assert "2026-03-02, posted" in show.text
+
+
+async def test_restarts_in_the_middle_of_the_day_and_after_the_post_still_post_once(bench: Bench):
+    bench.join_guild()
+    await set_daily(bench)
+    bench.clock.advance(minutes=30)  # 08:30, before the post
+    await bench.restart()
+    await scheduler(bench).run_due()
+    assert story_posts(bench) == []
+    bench.clock.advance(minutes=31)  # 09:01
+    await scheduler(bench).run_due()
+    assert len(story_posts(bench)) == 1
+    await bench.restart()  # after the post
+    bench.clock.advance(hours=1)
+    await scheduler(bench).run_due()
+    await bench.restart()
+    await scheduler(bench).run_due()
+    assert len(story_posts(bench)) == 1
+    bench.clock.advance(days=1)
+    await scheduler(bench).run_due()
+    assert len(story_posts(bench)) == 2
+
+
+async def test_downtime_past_the_post_sends_it_late_after_restart(bench: Bench):
+    bench.join_guild()
+    await set_daily(bench)
+    await bench.stop_bot()
+    bench.clock.advance(hours=2, minutes=30)  # down from 08:00 to 10:30
+    await bench.start_bot()
+    await scheduler(bench).run_due()
+    assert len(story_posts(bench)) == 1
+
+
+async def test_a_deleted_channel_pauses_the_schedule_and_show_says_why(bench: Bench):
+    bench.discord.add_channel(MOD_CHANNEL_ID, GUILD_ID, name="mods")
+    bench.join_guild()
+    assert bench.services is not None
+    await bench.services.guild_settings.set_moderation(GUILD_ID, MOD_CHANNEL_ID, None, "now")
+    await set_daily(bench)
+    bench.discord.delete_channel(CHANNEL_ID)
+    bench.clock.advance(hours=1)
+    report = await scheduler(bench).run_due()
+    assert report.paused == 1
+    assert bench.expect_rejection().code == 10003
+
+    show = await bench.slash("daily show", user=ADMIN)
+    assert "paused" in show.text
+    assert "was deleted" in show.text
+    assert "`/daily set`" in show.text
+    notes = bench.channel_messages(MOD_CHANNEL_ID)
+    assert len(notes) == 1
+    assert "paused" in notes[0]["content"] and notes[0]["pings"] == []
+
+    # Never retried: days pass and Discord hears nothing more about that channel.
+    asked = len(bench.discord.requests)
+    for _ in range(3):
+        bench.clock.advance(days=1)
+        await scheduler(bench).run_due()
+    assert len(bench.discord.requests) == asked
+
+
+async def test_a_lost_permission_pauses_naming_it_and_set_again_resumes(bench: Bench):
+    bench.join_guild()
+    await set_daily(bench)
+    bench.discord.channels[CHANNEL_ID].bot_permissions &= ~SEND_MESSAGES
+    bench.update_channel(CHANNEL_ID)
+    bench.clock.advance(hours=1)
+    await scheduler(bench).run_due()
+    assert bench.expect_rejection().code == 50013
+    show = await bench.slash("daily show", user=ADMIN)
+    assert "I lost the Send Messages permission" in show.text
+
+    refused = await set_daily(bench)
+    assert "I need the Send Messages permission" in refused.text
+    bench.discord.channels[CHANNEL_ID].bot_permissions |= SEND_MESSAGES
+    bench.update_channel(CHANNEL_ID)
+    resumed = await set_daily(bench)
+    assert "**Status:** paused" not in resumed.text
+    assert "**Next story:** Tuesday 3 March 2026, 09:00" in resumed.text
+    bench.clock.advance(days=1)
+    await scheduler(bench).run_due()
+    assert len(story_posts(bench)) == 1
+
+
+async def test_a_passing_discord_error_is_retried_later(bench: Bench):
+    bench.join_guild()
+    await set_daily(bench)
+    bench.discord.fail_next("POST", f"/channels/{CHANNEL_ID}/messages", 503)
+    bench.clock.advance(hours=1)
+    assert (await scheduler(bench).run_due()).retried == 1
+    bench.expect_rejection()
+    bench.clock.advance(minutes=1)
+    await scheduler(bench).run_due()
+    assert len(story_posts(bench)) == 1
+
+
+async def test_a_member_without_manage_server_cannot_change_it(bench: Bench):
+    bench.join_guild()
+    reply = await bench.slash(
+        "daily set", user=MEMBER, channel=ChannelRef(CHANNEL_ID), time="9am", timezone="UTC"
+    )
+    assert reply.ephemeral
+    assert reply.text == "You need the Manage Server permission to do that."
+    off = await bench.slash("daily off", user=MEMBER)
+    assert off.text == "You need the Manage Server permission to do that."
+    show = await bench.slash("daily show", user=ADMIN)
+    assert "no daily story yet" in show.text
+    # Hidden from members by default too.
+    daily = next(c for c in bench.discord.commands["global"] if c["name"] == "daily")
+    assert int(daily["default_member_permissions"]) == 32  # Manage Server
+    assert daily["contexts"] == [0]
+
+
+async def test_set_refuses_a_channel_the_bot_cannot_post_a_card_in(bench: Bench):
+    bench.discord.channels[CHANNEL_ID].bot_permissions &= ~EMBED_LINKS
+    bench.join_guild()
+    reply = await set_daily(bench)
+    assert reply.ephemeral
+    assert "I need the Embed Links permission" in reply.text
+    bench.discord.channels[CHANNEL_ID].bot_permissions &= ~VIEW_CHANNEL
+    bench.update_channel(CHANNEL_ID)
+    reply = await set_daily(bench)
+    assert "I need the View Channel permission" in reply.text
+    show = await bench.slash("daily show", user=ADMIN)
+    assert "no daily story yet" in show.text
+
+
+async def test_bad_time_and_unknown_zone_get_one_kind_sentence(bench: Bench):
+    bench.join_guild()
+    bad_time = await set_daily(bench, time="nine-ish")
+    assert bad_time.ephemeral and "`09:00`, `9am`" in bad_time.text
+    bad_zone = await set_daily(bench, timezone="Europe/Londn")
+    assert bad_zone.ephemeral and "Did you mean `Europe/London`" in bad_zone.text
+    unknown_theme = await set_daily(bench, theme="zzzzzz")
+    assert unknown_theme.ephemeral and "theme" in unknown_theme.text
+
+
+async def test_timezone_and_theme_autocomplete(bench: Bench):
+    zones = await bench.autocomplete("daily set", "timezone", user=ADMIN, timezone="new")
+    assert 0 < len(zones.choices) <= 25
+    assert "America/New_York" in [c["value"] for c in zones.choices]
+    themes = await bench.autocomplete("daily set", "theme", user=ADMIN, theme="ni")
+    assert themes.choices[0]["value"] == "nicu"
+
+
+async def test_daily_test_posts_one_story_now_and_off_stops_it(bench: Bench):
+    bench.join_guild()
+    no_schedule = await bench.slash("daily test", user=ADMIN)
+    assert "/daily set" in no_schedule.text
+    await set_daily(bench, theme="nicu")
+    tested = await bench.slash("daily test", user=ADMIN)
+    assert tested.ephemeral
+    assert f"Posted a test story in <#{CHANNEL_ID}>" in tested.followups[0]["content"]
+    posts = story_posts(bench)
+    assert len(posts) == 1 and "Neonatal" in posts[0]["embeds"][0]["author"]["name"]
+
+    off = await bench.slash("daily off", user=ADMIN)
+    assert "off" in off.text
+    bench.clock.advance(days=2)
+    await scheduler(bench).run_due()
+    assert len(story_posts(bench)) == 1
+    show = await bench.slash("daily show", user=ADMIN)
+    assert "off" in show.text
