@@ -37,6 +37,8 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).casefold()
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"[^\w&]+", " ", text)
+    # "A & E" and "A&E" are the same words, however the ampersand is spaced.
+    text = re.sub(r"\s*&\s*", "&", text)
     return " ".join(text.split())
 
 
