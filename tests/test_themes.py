@@ -39,6 +39,8 @@ def test_slug_title_and_alias_resolve_in_any_case(catalogue: ThemeCatalogue, que
         ("End—of—life", "end-of-life"),
         ("rare disease", "rare-disease"),
         ("A&E", "emergency"),
+        ("A & E", "emergency"),
+        ("ob/gyn", "pregnancy"),
         ("thank-you", "gratitude"),
     ],
 )
