@@ -8,7 +8,7 @@ import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.bundle import validate
+from bot.bundle import BundleError, validate
 from bot.errors import DomainError, NoStories
 from bot.notes import describe
 from bot.services import open_services
@@ -50,6 +50,9 @@ def run_story(env: Mapping[str, str], theme: str | None) -> int:
         print(asyncio.run(story_in_terminal(settings, theme)))
     except (SettingsError, DomainError) as exc:
         print(exc if isinstance(exc, SettingsError) else exc.message)
+        return 2
+    except BundleError as exc:
+        print(f"The bundled library could not be loaded: {exc}")
         return 2
     return 0
 
