@@ -127,3 +127,15 @@ def test_check_names_a_bad_token_and_a_bad_library_together(tmp_path: Path):
     text = output(result)
     assert "DISCORD_TOKEN" in text
     assert "themes.json: entry #1 (nicu): field 'colour'" in text
+
+
+def test_story_with_a_broken_library_names_the_problem_without_a_traceback(tmp_path: Path):
+    data = copy_bundled_data(tmp_path / "data")
+    themes = json.loads((data / "themes.json").read_text(encoding="utf-8"))
+    themes[0]["colour"] = "pink"
+    (data / "themes.json").write_text(json.dumps(themes), encoding="utf-8")
+
+    result = run_bot(tmp_path, "story", "nicu", DATA_DIR=str(data))
+    assert result.returncode != 0
+    assert "Traceback" not in output(result)
+    assert "themes.json: entry #1 (nicu): field 'colour'" in output(result)
