@@ -291,6 +291,23 @@ class LibraryStore:
                 (guild_id,),
             )
 
+    async def retire_server_story(self, guild_id: int, story_id: int) -> bool:
+        """Stop serving one story that ``guild_id`` owns; False if there is no such live story.
+
+        Bundled stories (guild 0) are never retired here: they leave with the data files.
+        """
+        if guild_id == BUNDLED:
+            return False
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE stories SET active = 0 WHERE id = ? AND guild_id = ? AND active = 1",
+                (story_id, guild_id),
+            )
+            retired = cursor.rowcount == 1
+        if retired:
+            await self.recount_pools(guild_id)
+        return retired
+
     # -- serving ------------------------------------------------------------------------
 
     async def pool_extent(self, theme_id: int, guild_id: int) -> tuple[int, int]:

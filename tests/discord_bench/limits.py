@@ -27,6 +27,7 @@ SECTION, TEXT_DISPLAY, THUMBNAIL, MEDIA_GALLERY, FILE, SEPARATOR, CONTAINER = (
     17,
 )
 LABEL = 18
+RADIO_GROUP, CHECKBOX_GROUP, CHECKBOX = 21, 22, 23
 SELECT_TYPES = {3, 5, 6, 7, 8}
 
 
@@ -241,7 +242,25 @@ def modal_problems(data: dict[str, Any]) -> list[str]:
                 _length(errors, f"{here}.value", child.get("value"), 4000)
             elif child.get("type") in SELECT_TYPES:
                 _select(errors, here, child, set())
+            elif child.get("type") in (RADIO_GROUP, CHECKBOX_GROUP):
+                _choice_group(errors, here, child)
     return errors
+
+
+def _choice_group(errors: list[str], path: str, group: dict[str, Any]) -> None:
+    """Radio groups hold 2-10 options, checkbox groups 1-10; a checkbox group that may be
+    left empty (min_values 0) must say required: false."""
+    options = group.get("options") or []
+    low = 2 if group.get("type") == RADIO_GROUP else 1
+    if not low <= len(options) <= 10:
+        errors.append(f"{path}.options: must hold {low} to 10 options (has {len(options)})")
+    for k, option in enumerate(options):
+        _length(errors, f"{path}.options.{k}.label", option.get("label"), 100, 1)
+        _length(errors, f"{path}.options.{k}.value", option.get("value"), 100, 1)
+        _length(errors, f"{path}.options.{k}.description", option.get("description"), 100)
+    empty_allowed = group.get("type") == CHECKBOX_GROUP and group.get("min_values") == 0
+    if empty_allowed and group.get("required", True):
+        errors.append(f"{path}.required: must be false when min_values is 0")
 
 
 def command_problems(commands: list[dict[str, Any]]) -> list[str]:

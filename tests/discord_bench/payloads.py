@@ -229,6 +229,8 @@ def _answer(component: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]
         answer["value"] = "" if given is None else str(given)
     elif kind == 23:  # Checkbox
         answer["value"] = bool(given)
+    elif kind == 21:  # RadioGroup: one value, or null when nothing was chosen
+        answer["value"] = None if given is None else str(given)
     else:
         answer["values"] = list(given or [])
     return answer

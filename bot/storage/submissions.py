@@ -1,0 +1,451 @@
+"""SQL for drafts, submissions, the moderator cards' whereabouts and the text sketches."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.storage.database import Database
+
+PENDING = "pending"
+APPROVED = "approved"
+REJECTED = "rejected"
+WITHDRAWN = "withdrawn"
+
+STORY = "story"
+SUBMISSION = "submission"
+
+_SUBMISSION_COLUMNS = (
+    "id, guild_id, member_id, member_name, title, body, theme_id, notes, anonymous, findings, "
+    "status, created_at, edited_by, edited_by_name, edited_at, decided_by, decided_by_name, "
+    "decided_at, reason, story_id, card_channel_id, card_message_id, dm_status"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DraftRow:
+    guild_id: int
+    member_id: int
+    member_name: str
+    body: str
+    theme_id: int | None
+    notes: str
+    anonymous: bool
+    consent: bool
+    created_at: str
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionRow:
+    id: int
+    guild_id: int
+    member_id: int
+    member_name: str
+    title: str
+    body: str
+    theme_id: int | None
+    notes: str
+    anonymous: bool
+    findings: str
+    status: str
+    created_at: str
+    edited_by: int | None
+    edited_by_name: str | None
+    edited_at: str | None
+    decided_by: int | None
+    decided_by_name: str | None
+    decided_at: str | None
+    reason: str
+    story_id: int | None
+    card_channel_id: int | None
+    card_message_id: int | None
+    dm_status: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> SubmissionRow:
+        values = list(row)
+        values[8] = bool(values[8])
+        return cls(*values)
+
+
+@dataclass(frozen=True, slots=True)
+class NewSubmission:
+    guild_id: int
+    member_id: int
+    member_name: str
+    title: str
+    body: str
+    theme_id: int | None
+    notes: str
+    anonymous: bool
+    findings: str
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_pending: int
+    max_recent: int
+    since: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRef:
+    id: int
+    guild_id: int
+    title: str
+    active: bool
+
+
+class SubmissionStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- drafts ---------------------------------------------------------------------------
+
+    async def save_draft(self, draft: DraftRow, *, prune_before: str) -> int:
+        """Keep ``draft``; drafts nobody came back to since ``prune_before`` go."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM submission_drafts WHERE created_at < ?", (prune_before,)
+            )
+            cursor = await conn.execute(
+                "INSERT INTO submission_drafts (guild_id, member_id, member_name, body, "
+                "theme_id, notes, anonymous, consent, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    draft.guild_id,
+                    draft.member_id,
+                    draft.member_name,
+                    draft.body,
+                    draft.theme_id,
+                    draft.notes,
+                    int(draft.anonymous),
+                    int(draft.consent),
+                    draft.created_at,
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    async def draft(self, draft_id: int) -> DraftRow | None:
+        row = await self.db.fetchone(
+            "SELECT guild_id, member_id, member_name, body, theme_id, notes, anonymous, consent, "
+            "created_at, id FROM submission_drafts WHERE id = ?",
+            (draft_id,),
+        )
+        if row is None:
+            return None
+        values = list(row)
+        values[6], values[7] = bool(values[6]), bool(values[7])
+        return DraftRow(*values)
+
+    async def delete_draft(self, draft_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM submission_drafts WHERE id = ?", (draft_id,))
+
+    # -- submissions ----------------------------------------------------------------------
+
+    async def counts(self, guild_id: int, member_id: int, since: str) -> tuple[int, int]:
+        """(pending, sent since ``since``) for one member of one server."""
+        row = await self.db.fetchone(
+            "SELECT COALESCE(SUM(status = 'pending'), 0), COALESCE(SUM(created_at >= ?), 0) "
+            "FROM submissions WHERE guild_id = ? AND member_id = ?",
+            (since, guild_id, member_id),
+        )
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    async def insert_pending(
+        self, new: NewSubmission, sketch: Sequence[int], limits: Limits, draft_id: int
+    ) -> tuple[int | None, str | None]:
+        """(new id, None), or (None, "pending" | "recent") when a limit stands in the way.
+
+        The limits are counted inside the writing transaction, so two forms sent at the
+        same moment cannot both slip under them.
+        """
+        async with self.db.transaction() as conn:
+            row = await (
+                await conn.execute(
+                    "SELECT COALESCE(SUM(status = 'pending'), 0), "
+                    "COALESCE(SUM(created_at >= ?), 0) FROM submissions "
+                    "WHERE guild_id = ? AND member_id = ?",
+                    (limits.since, new.guild_id, new.member_id),
+                )
+            ).fetchone()
+            if row[0] >= limits.max_pending:
+                return None, "pending"
+            if row[1] >= limits.max_recent:
+                return None, "recent"
+            cursor = await conn.execute(
+                "INSERT INTO submissions (guild_id, member_id, member_name, title, body, "
+                "theme_id, notes, anonymous, findings, status, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                (
+                    new.guild_id,
+                    new.member_id,
+                    new.member_name,
+                    new.title,
+                    new.body,
+                    new.theme_id,
+                    new.notes,
+                    int(new.anonymous),
+                    new.findings,
+                    new.created_at,
+                ),
+            )
+            submission_id = int(cursor.lastrowid or 0)
+            await conn.executemany(
+                "INSERT OR IGNORE INTO text_sketches (hash, guild_id, source, ref_id) "
+                "VALUES (?, ?, 'submission', ?)",
+                [(h, new.guild_id, submission_id) for h in sketch],
+            )
+            await conn.execute("DELETE FROM submission_drafts WHERE id = ?", (draft_id,))
+        return submission_id, None
+
+    async def get(self, submission_id: int) -> SubmissionRow | None:
+        row = await self.db.fetchone(
+            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions WHERE id = ?", (submission_id,)
+        )
+        return SubmissionRow.from_row(row) if row else None
+
+    async def decide(
+        self,
+        submission_id: int,
+        status: str,
+        by: int,
+        by_name: str,
+        at: str,
+        reason: str,
+    ) -> bool:
+        """Move a pending submission to ``status``; False when it was no longer pending.
+
+        The status check and the change are one statement, so of two moderators deciding
+        at once exactly one changes the row.
+        """
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE submissions SET status = ?, decided_by = ?, decided_by_name = ?, "
+                "decided_at = ?, reason = ? WHERE id = ? AND status = 'pending'",
+                (status, by, by_name, at, reason, submission_id),
+            )
+            changed = cursor.rowcount == 1
+            if changed and status != APPROVED:
+                # Only waiting and published texts count as duplicates.
+                await conn.execute(
+                    "DELETE FROM text_sketches WHERE source = 'submission' AND ref_id = ?",
+                    (submission_id,),
+                )
+        return changed
+
+    async def edit(
+        self,
+        submission_id: int,
+        *,
+        title: str,
+        body: str,
+        theme_id: int | None,
+        notes: str,
+        findings: str,
+        by: int,
+        by_name: str,
+        at: str,
+        sketch: Sequence[int],
+    ) -> bool:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE submissions SET title = ?, body = ?, theme_id = ?, notes = ?, "
+                "findings = ?, edited_by = ?, edited_by_name = ?, edited_at = ? "
+                "WHERE id = ? AND status = 'pending'",
+                (title, body, theme_id, notes, findings, by, by_name, at, submission_id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            row = await (
+                await conn.execute(
+                    "SELECT guild_id FROM submissions WHERE id = ?", (submission_id,)
+                )
+            ).fetchone()
+            await conn.execute(
+                "DELETE FROM text_sketches WHERE source = 'submission' AND ref_id = ?",
+                (submission_id,),
+            )
+            await conn.executemany(
+                "INSERT OR IGNORE INTO text_sketches (hash, guild_id, source, ref_id) "
+                "VALUES (?, ?, 'submission', ?)",
+                [(h, row[0], submission_id) for h in sketch],
+            )
+        return True
+
+    async def publish(
+        self, submission_id: int, story_id: int, guild_id: int, digest: str, sketch: Sequence[int]
+    ) -> None:
+        """Record the story an approval made; its sketch moves from submission to story."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE submissions SET story_id = ? WHERE id = ?", (story_id, submission_id)
+            )
+            await conn.execute(
+                "DELETE FROM text_sketches WHERE source = 'submission' AND ref_id = ?",
+                (submission_id,),
+            )
+            await self._sketch_story(conn, story_id, guild_id, digest, sketch)
+
+    async def approved_without_story(self) -> list[SubmissionRow]:
+        rows = await self.db.fetchall(
+            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions "
+            "WHERE status = 'approved' AND story_id IS NULL ORDER BY id"
+        )
+        return [SubmissionRow.from_row(r) for r in rows]
+
+    async def set_card(self, submission_id: int, channel_id: int, message_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE submissions SET card_channel_id = ?, card_message_id = ? WHERE id = ?",
+                (channel_id, message_id, submission_id),
+            )
+
+    async def set_dm_status(self, submission_id: int, status: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE submissions SET dm_status = ? WHERE id = ?", (status, submission_id)
+            )
+
+    async def cards_to_post(self, guild_id: int, channel_id: int) -> list[SubmissionRow]:
+        """Pending submissions with no card in ``channel_id``, oldest first."""
+        rows = await self.db.fetchall(
+            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions WHERE guild_id = ? "
+            "AND status = 'pending' AND (card_message_id IS NULL OR card_channel_id IS NULL "
+            "OR card_channel_id <> ?) ORDER BY id",
+            (guild_id, channel_id),
+        )
+        return [SubmissionRow.from_row(r) for r in rows]
+
+    async def guilds_with_unposted_cards(self) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT guild_id FROM submissions "
+            "WHERE status = 'pending' AND card_message_id IS NULL"
+        )
+        return [int(r[0]) for r in rows]
+
+    async def pending(self, guild_id: int, limit: int) -> tuple[list[SubmissionRow], int]:
+        """The oldest ``limit`` pending submissions of a server, and how many wait in all."""
+        rows = await self.db.fetchall(
+            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions "
+            "WHERE guild_id = ? AND status = 'pending' ORDER BY id LIMIT ?",
+            (guild_id, limit),
+        )
+        total = await self.db.fetchone(
+            "SELECT COUNT(*) FROM submissions WHERE guild_id = ? AND status = 'pending'",
+            (guild_id,),
+        )
+        return [SubmissionRow.from_row(r) for r in rows], int(total[0]) if total else 0
+
+    async def of_member(self, guild_id: int, member_id: int, limit: int) -> list[SubmissionRow]:
+        rows = await self.db.fetchall(
+            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions "
+            "WHERE guild_id = ? AND member_id = ? ORDER BY id DESC LIMIT ?",
+            (guild_id, member_id, limit),
+        )
+        return [SubmissionRow.from_row(r) for r in rows]
+
+    # -- sketches -------------------------------------------------------------------------
+
+    async def sketch_candidates(
+        self, sketch: Sequence[int], guild_id: int, min_shared: int
+    ) -> list[tuple[str, int]]:
+        """(source, ref_id) of texts visible in ``guild_id`` sharing ``min_shared`` hashes."""
+        if not sketch:
+            return []
+        marks = ",".join("?" * len(sketch))
+        rows = await self.db.fetchall(
+            f"SELECT source, ref_id, COUNT(*) AS shared FROM text_sketches "
+            f"WHERE hash IN ({marks}) AND guild_id IN (0, ?) "
+            "GROUP BY source, ref_id HAVING COUNT(*) >= ? ORDER BY shared DESC LIMIT 20",
+            [*sketch, guild_id, min_shared],
+        )
+        return [(str(r[0]), int(r[1])) for r in rows]
+
+    async def sketch_of(self, source: str, ref_id: int) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT hash FROM text_sketches WHERE source = ? AND ref_id = ?", (source, ref_id)
+        )
+        return [int(r[0]) for r in rows]
+
+    async def unsketched_stories(self, after: int, limit: int) -> list[tuple[int, int, str, str]]:
+        """(id, guild_id, body, digest) of active stories past id ``after`` whose sketch is
+        missing or old; called with the last id seen, so a pass reads the library once."""
+        rows = await self.db.fetchall(
+            "SELECT s.id, s.guild_id, s.body, s.digest FROM stories s "
+            "LEFT JOIN sketched_stories k ON k.story_id = s.id "
+            "WHERE s.id > ? AND s.active = 1 AND (k.digest IS NULL OR k.digest <> s.digest) "
+            "ORDER BY s.id LIMIT ?",
+            (after, limit),
+        )
+        return [(int(r[0]), int(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    async def sketch_stories(self, batch: Sequence[tuple[int, int, str, Sequence[int]]]) -> None:
+        """Store sketches of (story_id, guild_id, digest, hashes)."""
+        async with self.db.transaction() as conn:
+            for story_id, guild_id, digest, sketch in batch:
+                await self._sketch_story(conn, story_id, guild_id, digest, sketch)
+
+    async def _sketch_story(
+        self, conn: object, story_id: int, guild_id: int, digest: str, sketch: Sequence[int]
+    ) -> None:
+        execute = conn.execute  # type: ignore[attr-defined]
+        await execute(
+            "DELETE FROM text_sketches WHERE source = 'story' AND ref_id = ?", (story_id,)
+        )
+        await conn.executemany(  # type: ignore[attr-defined]
+            "INSERT OR IGNORE INTO text_sketches (hash, guild_id, source, ref_id) "
+            "VALUES (?, ?, 'story', ?)",
+            [(h, guild_id, story_id) for h in sketch],
+        )
+        await execute(
+            "INSERT INTO sketched_stories (story_id, digest) VALUES (?, ?) "
+            "ON CONFLICT (story_id) DO UPDATE SET digest = excluded.digest",
+            (story_id, digest),
+        )
+
+    async def library_mark(self) -> tuple[str, str | None]:
+        """(what the library looks like now, what it looked like at the last sketching)."""
+        files = await self.db.fetchall("SELECT path, digest FROM data_files ORDER BY path")
+        top = await self.db.fetchone("SELECT COALESCE(MAX(id), 0) FROM stories")
+        now = ";".join(f"{p}={d}" for p, d in files) + f";max={top[0] if top else 0}"
+        row = await self.db.fetchone("SELECT value FROM sketch_marks WHERE name = 'library'")
+        return now, (str(row[0]) if row else None)
+
+    async def set_library_mark(self, value: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO sketch_marks (name, value) VALUES ('library', ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (value,),
+            )
+
+    # -- the library, as submissions see it -----------------------------------------------
+
+    async def story_ref(self, story_id: int) -> StoryRef | None:
+        row = await self.db.fetchone(
+            "SELECT id, guild_id, title, active FROM stories WHERE id = ?", (story_id,)
+        )
+        return StoryRef(int(row[0]), int(row[1]), str(row[2]), bool(row[3])) if row else None
+
+    async def story_by_key(self, bundle_key: str) -> int | None:
+        row = await self.db.fetchone("SELECT id FROM stories WHERE bundle_key = ?", (bundle_key,))
+        return int(row[0]) if row else None
+
+    async def server_stories(self, guild_id: int, query: str, limit: int) -> list[StoryRef]:
+        """Active stories owned by ``guild_id`` whose title holds ``query``, newest first."""
+        rows = await self.db.fetchall(
+            "SELECT id, guild_id, title, active FROM stories "
+            "WHERE guild_id = ? AND active = 1 AND title LIKE ? ESCAPE '\\' "
+            "ORDER BY id DESC LIMIT ?",
+            (guild_id, "%" + _like_escape(query) + "%", limit),
+        )
+        return [StoryRef(int(r[0]), int(r[1]), str(r[2]), bool(r[3])) for r in rows]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,605 @@
+"""Member submissions: the form's rules, near-duplicates, and a submission's life.
+
+A submission is ``pending`` until a moderator approves or rejects it or its member withdraws
+it; only a pending one changes. What a member typed is kept as a draft before any rule is
+checked, so a refusal hands the text back instead of losing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot import notes as content_notes
+from bot import textcheck
+from bot.clock import Clock
+from bot.errors import DomainError
+from bot.library import Library
+from bot.settings import Settings
+from bot.storage.library import NewStory
+from bot.storage.submissions import (
+    APPROVED,
+    PENDING,
+    REJECTED,
+    STORY,
+    WITHDRAWN,
+    DraftRow,
+    Limits,
+    NewSubmission,
+    StoryRef,
+    SubmissionRow,
+    SubmissionStore,
+)
+from bot.textcheck import Finding
+from bot.themes import normalise
+
+log = logging.getLogger(__name__)
+
+ANONYMOUS_CREDIT = "a member of this server"
+SKETCH_SIZE = 64
+SHINGLE_WORDS = 3
+# Estimated Jaccard similarity of word trigrams; one changed word in thirty keeps ~0.8.
+NEAR_DUPLICATE = 0.6
+DRAFT_LIFETIME = timedelta(days=7)
+LIMIT_WINDOW = timedelta(hours=24)
+TITLE_LIMIT = 60
+REASON_LIMIT = 500
+SKETCH_BATCH = 500
+
+
+# -- sketches: near-duplicates without reading the library --------------------------------
+
+
+def _hash(shingle: str) -> int:
+    digest = hashlib.blake2b(shingle.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1  # 63 bits: fits SQLite's signed INTEGER
+
+
+def sketch(text: str) -> list[int]:
+    """The smallest :data:`SKETCH_SIZE` hashes of the text's word trigrams (bottom-k)."""
+    words = normalise(text).split()
+    if not words:
+        return []
+    if len(words) < SHINGLE_WORDS:
+        shingles = {" ".join(words)}
+    else:
+        shingles = {
+            " ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)
+        }
+    return sorted({_hash(s) for s in shingles})[:SKETCH_SIZE]
+
+
+def similarity(a: list[int], b: list[int]) -> float:
+    """Estimated Jaccard similarity of two texts from their bottom-k sketches."""
+    union = sorted(set(a) | set(b))[:SKETCH_SIZE]
+    if not union:
+        return 0.0
+    both = set(a) & set(b)
+    return sum(1 for h in union if h in both) / len(union)
+
+
+def derive_title(body: str) -> str:
+    """A title from the story's first words, for the card and /story until a moderator edits."""
+    first = " ".join(body.split())
+    for end in (". ", "! ", "? "):
+        cut = first.find(end)
+        if 0 < cut < TITLE_LIMIT:
+            return first[: cut + 1].rstrip(".")
+    if len(first) <= TITLE_LIMIT:
+        return first
+    return first[: TITLE_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+
+
+def body_digest(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+# -- values ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A member acting: a moderator deciding, or the submitter withdrawing."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    guild_id: int
+    member_id: int
+    member_name: str
+    body: str
+    theme_id: int | None
+    notes: tuple[str, ...]
+    anonymous: bool
+    consent: bool
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    id: int
+    guild_id: int
+    member_id: int
+    member_name: str
+    title: str
+    body: str
+    theme_id: int | None
+    notes: tuple[str, ...]
+    anonymous: bool
+    findings: tuple[Finding, ...]
+    status: str
+    created_at: str
+    edited_by: Actor | None
+    edited_at: str | None
+    decided_by: Actor | None
+    decided_at: str | None
+    reason: str
+    story_id: int | None
+    card_channel_id: int | None
+    card_message_id: int | None
+    dm_status: str | None
+
+    @property
+    def pending(self) -> bool:
+        return self.status == PENDING
+
+    @property
+    def credit(self) -> str:
+        return ANONYMOUS_CREDIT if self.anonymous else self.member_name
+
+    @classmethod
+    def from_row(cls, row: SubmissionRow) -> Submission:
+        return cls(
+            id=row.id,
+            guild_id=row.guild_id,
+            member_id=row.member_id,
+            member_name=row.member_name,
+            title=row.title,
+            body=row.body,
+            theme_id=row.theme_id,
+            notes=content_notes.decode(row.notes),
+            anonymous=row.anonymous,
+            findings=tuple(textcheck.decode(row.findings)),
+            status=row.status,
+            created_at=row.created_at,
+            edited_by=Actor(row.edited_by, row.edited_by_name or "")
+            if row.edited_by is not None
+            else None,
+            edited_at=row.edited_at,
+            decided_by=Actor(row.decided_by, row.decided_by_name or "")
+            if row.decided_by is not None
+            else None,
+            decided_at=row.decided_at,
+            reason=row.reason,
+            story_id=row.story_id,
+            card_channel_id=row.card_channel_id,
+            card_message_id=row.card_message_id,
+            dm_status=row.dm_status,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What sending a draft led to: a submission, or findings the member should see first."""
+
+    draft_id: int
+    submission: Submission | None
+    findings: tuple[Finding, ...] = ()
+
+
+class SubmissionRefused(DomainError):
+    """A form broke a rule; the draft keeps the text so the member can fix and resend it."""
+
+    def __init__(self, message: str, draft_id: int) -> None:
+        super().__init__(message)
+        self.draft_id = draft_id
+
+
+class NotPending(DomainError):
+    def __init__(self, submission: Submission) -> None:
+        self.submission = submission
+        super().__init__(describe_decision(submission, sentence=True))
+
+
+def describe_decision(submission: Submission, *, sentence: bool = False) -> str:
+    """``approved by Sam on 2026-03-02 08:00 UTC`` (or a whole sentence)."""
+    if submission.status == WITHDRAWN:
+        text = "withdrawn by the member who sent it"
+    elif submission.decided_by is not None:
+        when = (submission.decided_at or "")[:16].replace("T", " ")
+        text = f"{submission.status} by {submission.decided_by.name} on {when} UTC"
+    else:
+        text = submission.status
+    if sentence:
+        return f"Submission #{submission.id} was already {text}."
+    return text
+
+
+# -- the desk -------------------------------------------------------------------------------
+
+
+class SubmissionDesk:
+    """Every change to a submission goes through here."""
+
+    def __init__(
+        self, store: SubmissionStore, library: Library, settings: Settings, clock: Clock
+    ) -> None:
+        self.store = store
+        self.library = library
+        self.settings = settings
+        self._clock = clock
+
+    def _now(self) -> str:
+        return self._clock().isoformat()
+
+    # -- drafts -------------------------------------------------------------------------
+
+    async def save_draft(self, draft: Draft) -> int:
+        now = self._clock()
+        return await self.store.save_draft(
+            DraftRow(
+                guild_id=draft.guild_id,
+                member_id=draft.member_id,
+                member_name=draft.member_name,
+                body=draft.body,
+                theme_id=draft.theme_id,
+                notes=content_notes.encode(draft.notes),
+                anonymous=draft.anonymous,
+                consent=draft.consent,
+                created_at=now.isoformat(),
+            ),
+            prune_before=(now - DRAFT_LIFETIME).isoformat(),
+        )
+
+    async def draft(self, draft_id: int, member_id: int) -> Draft | None:
+        """A member's own draft; None if it is gone or someone else's."""
+        row = await self.store.draft(draft_id)
+        if row is None or row.member_id != member_id:
+            return None
+        return Draft(
+            guild_id=row.guild_id,
+            member_id=row.member_id,
+            member_name=row.member_name,
+            body=row.body,
+            theme_id=row.theme_id,
+            notes=content_notes.decode(row.notes),
+            anonymous=row.anonymous,
+            consent=row.consent,
+            id=row.id,
+        )
+
+    # -- rules ----------------------------------------------------------------------------
+
+    def _limits(self) -> Limits:
+        return Limits(
+            max_pending=self.settings.submission_max_pending,
+            max_recent=self.settings.submission_max_per_day,
+            since=(self._clock() - LIMIT_WINDOW).isoformat(),
+        )
+
+    def _limit_sentence(self, which: str) -> str:
+        if which == "pending":
+            most = self.settings.submission_max_pending
+            stories = "story" if most == 1 else "stories"
+            return (
+                f"You already have {most} {stories} waiting for the moderators, which is the "
+                "most at one time. Please wait until one is decided, or withdraw one with "
+                "`/submissions mine`."
+            )
+        most = self.settings.submission_max_per_day
+        stories = "story" if most == 1 else "stories"
+        return (
+            f"You have sent {most} {stories} in the last 24 hours, which is the most for a day. "
+            "Please try again tomorrow."
+        )
+
+    async def check_limits(self, guild_id: int, member_id: int) -> None:
+        """Refuse before the form opens, so nobody types a story that cannot be sent."""
+        limits = self._limits()
+        pending, recent = await self.store.counts(guild_id, member_id, limits.since)
+        if pending >= limits.max_pending:
+            raise DomainError(self._limit_sentence("pending"))
+        if recent >= limits.max_recent:
+            raise DomainError(self._limit_sentence("recent"))
+
+    def form_problem(self, body: str, consent: bool) -> str | None:
+        """The sentence for the first rule the form breaks, or None."""
+        if not consent:
+            return (
+                "Please tick the consent box: a story can only be shared when it is yours to "
+                "share, and names and details that could identify a patient are removed."
+            )
+        length = len(body.strip())
+        low, high = self.settings.submission_min_chars, self.settings.submission_max_chars
+        if length < low:
+            return (
+                f"Your story has {length:,} characters; please write at least {low:,}, so a "
+                "reader can follow what happened."
+            )
+        if length > high:
+            return (
+                f"Your story has {length:,} characters; the most is {high:,}. Please shorten "
+                "it a little."
+            )
+        return None
+
+    async def near_duplicate(
+        self, body: str, guild_id: int, member_id: int, *, ignore_submission: int | None = None
+    ) -> str | None:
+        """A sentence pointing to the story or waiting submission ``body`` nearly repeats."""
+        mine = sketch(body)
+        if not mine:
+            return None
+        min_shared = max(1, int(len(mine) * NEAR_DUPLICATE / 2))
+        for source, ref_id in await self.store.sketch_candidates(mine, guild_id, min_shared):
+            if source != STORY and ref_id == ignore_submission:
+                continue
+            if similarity(mine, await self.store.sketch_of(source, ref_id)) < NEAR_DUPLICATE:
+                continue
+            if source == STORY:
+                story = await self.store.story_ref(ref_id)
+                if story is None or not story.active or story.guild_id not in (0, guild_id):
+                    continue
+                where = "this server's library" if story.guild_id else "the library"
+                return (
+                    f"This is nearly the same as “{story.title}”, a story already in {where} "
+                    f"(story #{story.id}), so it was not sent."
+                )
+            row = await self.store.get(ref_id)
+            if row is None or row.status != PENDING or row.guild_id != guild_id:
+                continue
+            if row.member_id == member_id:
+                return (
+                    f"This is nearly the same as your submission #{row.id}, which is still "
+                    "waiting for the moderators (`/submissions mine`), so it was not sent again."
+                )
+            return (
+                f"This is nearly the same as submission #{row.id}, which is already waiting "
+                "for the moderators, so it was not sent."
+            )
+        return None
+
+    # -- sending --------------------------------------------------------------------------
+
+    async def send(self, draft: Draft, *, confirmed: bool) -> Outcome:
+        """Turn a saved draft into a pending submission, or say why not.
+
+        Raises :class:`SubmissionRefused` (the draft stays) when a rule is broken. Returns
+        findings without sending when the text has some and the member has not yet seen them.
+        """
+        problem = self.form_problem(draft.body, draft.consent)
+        if problem is None:
+            problem = await self.near_duplicate(draft.body, draft.guild_id, draft.member_id)
+        if problem is not None:
+            raise SubmissionRefused(problem, draft.id)
+        body = draft.body.strip()
+        findings = tuple(textcheck.find_all(body))
+        if findings and not confirmed:
+            return Outcome(draft.id, None, findings)
+        submission_id, limit = await self.store.insert_pending(
+            NewSubmission(
+                guild_id=draft.guild_id,
+                member_id=draft.member_id,
+                member_name=draft.member_name,
+                title=derive_title(body),
+                body=body,
+                theme_id=draft.theme_id,
+                notes=content_notes.encode(draft.notes),
+                anonymous=draft.anonymous,
+                findings=textcheck.encode(list(findings)),
+                created_at=self._now(),
+            ),
+            sketch(body),
+            self._limits(),
+            draft.id,
+        )
+        if submission_id is None:
+            raise SubmissionRefused(self._limit_sentence(limit or "pending"), draft.id)
+        log.info(
+            "guild %s: member %s sent submission %s (%s findings)",
+            draft.guild_id,
+            draft.member_id,
+            submission_id,
+            len(findings),
+        )
+        return Outcome(draft.id, await self.get(submission_id), findings)
+
+    # -- reading --------------------------------------------------------------------------
+
+    async def get(self, submission_id: int) -> Submission:
+        row = await self.store.get(submission_id)
+        if row is None:
+            raise DomainError(f"There is no submission #{submission_id}.")
+        return Submission.from_row(row)
+
+    async def in_guild(self, submission_id: int, guild_id: int) -> Submission:
+        submission = await self.get(submission_id)
+        if submission.guild_id != guild_id:
+            raise DomainError(f"Submission #{submission_id} belongs to another server.")
+        return submission
+
+    async def pending(self, guild_id: int, limit: int = 20) -> tuple[list[Submission], int]:
+        rows, total = await self.store.pending(guild_id, limit)
+        return [Submission.from_row(r) for r in rows], total
+
+    async def of_member(self, guild_id: int, member_id: int, limit: int = 10) -> list[Submission]:
+        return [
+            Submission.from_row(r) for r in await self.store.of_member(guild_id, member_id, limit)
+        ]
+
+    # -- state changes --------------------------------------------------------------------
+
+    async def approve(self, submission_id: int, guild_id: int, moderator: Actor) -> Submission:
+        """Decide for the library; of two moderators at once, the second gets NotPending."""
+        await self.in_guild(submission_id, guild_id)
+        if not await self.store.decide(
+            submission_id, APPROVED, moderator.id, moderator.name, self._now(), ""
+        ):
+            raise NotPending(await self.get(submission_id))
+        log.info("guild %s: %s approved submission %s", guild_id, moderator.id, submission_id)
+        return await self.publish(await self.get(submission_id))
+
+    async def reject(
+        self, submission_id: int, guild_id: int, moderator: Actor, reason: str
+    ) -> Submission:
+        await self.in_guild(submission_id, guild_id)
+        reason = " ".join(reason.split())[:REASON_LIMIT]
+        if not await self.store.decide(
+            submission_id, REJECTED, moderator.id, moderator.name, self._now(), reason
+        ):
+            raise NotPending(await self.get(submission_id))
+        log.info("guild %s: %s rejected submission %s", guild_id, moderator.id, submission_id)
+        return await self.get(submission_id)
+
+    async def withdraw(self, submission_id: int, guild_id: int, member: Actor) -> Submission:
+        submission = await self.in_guild(submission_id, guild_id)
+        if submission.member_id != member.id:
+            raise DomainError("You can only withdraw your own submissions.")
+        if not await self.store.decide(
+            submission_id, WITHDRAWN, member.id, member.name, self._now(), ""
+        ):
+            raise NotPending(await self.get(submission_id))
+        log.info("guild %s: member %s withdrew submission %s", guild_id, member.id, submission_id)
+        return await self.get(submission_id)
+
+    async def edit(
+        self,
+        submission_id: int,
+        guild_id: int,
+        moderator: Actor,
+        *,
+        title: str,
+        body: str,
+        theme_id: int | None,
+        notes: tuple[str, ...],
+    ) -> Submission:
+        """A moderator's edit of a pending submission; the same length rules hold."""
+        await self.in_guild(submission_id, guild_id)
+        body = body.strip()
+        problem = self.form_problem(body, consent=True)
+        if problem is not None:
+            raise DomainError(problem.replace("Your story", "The edited story"))
+        title = " ".join(title.split())[: TITLE_LIMIT * 2] or derive_title(body)
+        notes = tuple(n for n in notes if n in content_notes.NOTE_LABELS)
+        changed = await self.store.edit(
+            submission_id,
+            title=title,
+            body=body,
+            theme_id=theme_id,
+            notes=content_notes.encode(notes),
+            findings=textcheck.encode(textcheck.find_all(body)),
+            by=moderator.id,
+            by_name=moderator.name,
+            at=self._now(),
+            sketch=sketch(body),
+        )
+        if not changed:
+            raise NotPending(await self.get(submission_id))
+        log.info("guild %s: %s edited submission %s", guild_id, moderator.id, submission_id)
+        return await self.get(submission_id)
+
+    async def publish(self, submission: Submission) -> Submission:
+        """Put an approved submission into its server's library, once, however often asked.
+
+        The story's key names the submission, so an approval interrupted by a crash is
+        finished at start-up without making a second story.
+        """
+        key = f"submission:{submission.id}"
+        story_id = await self.store.story_by_key(key)
+        store = self.library.store
+        if story_id is None:
+            theme = submission.theme_id
+            themes = (theme,) if theme and self.library.catalogue.get(theme) else ()
+            [story_id] = await store.write_stories(
+                submission.guild_id,
+                self._now(),
+                inserts=[
+                    NewStory(
+                        title=submission.title,
+                        body=submission.body,
+                        notes=content_notes.encode(submission.notes),
+                        credit=submission.credit,
+                        source_date=(submission.decided_at or self._now())[:10],
+                        teller="",
+                        digest=body_digest(submission.body),
+                        themes=themes,
+                        bundle_key=key,
+                    )
+                ],
+                updates=[],
+            )
+            await store.recount_pools(submission.guild_id)
+        await self.store.publish(
+            submission.id,
+            story_id,
+            submission.guild_id,
+            body_digest(submission.body),
+            sketch(submission.body),
+        )
+        log.info(
+            "guild %s: submission %s is story %s", submission.guild_id, submission.id, story_id
+        )
+        return await self.get(submission.id)
+
+    async def finish_interrupted(self) -> int:
+        """Publish approvals that a crash stopped half-way; returns how many."""
+        unfinished = await self.store.approved_without_story()
+        for row in unfinished:
+            await self.publish(Submission.from_row(row))
+        return len(unfinished)
+
+    async def record_dm(self, submission_id: int, status: str) -> None:
+        await self.store.set_dm_status(submission_id, status)
+
+    async def record_card(self, submission_id: int, channel_id: int, message_id: int) -> None:
+        await self.store.set_card(submission_id, channel_id, message_id)
+
+    async def cards_to_post(self, guild_id: int, channel_id: int) -> list[Submission]:
+        rows = await self.store.cards_to_post(guild_id, channel_id)
+        return [Submission.from_row(r) for r in rows]
+
+    async def guilds_with_unposted_cards(self) -> list[int]:
+        return await self.store.guilds_with_unposted_cards()
+
+    # -- the server's own stories -----------------------------------------------------------
+
+    async def server_stories(self, guild_id: int, query: str, limit: int = 25) -> list[StoryRef]:
+        return await self.store.server_stories(guild_id, query.strip(), limit)
+
+    async def retire(self, guild_id: int, story_id: int) -> StoryRef:
+        story = await self.store.story_ref(story_id)
+        if story is None or story.guild_id != guild_id:
+            raise DomainError(
+                "That is not one of this server's own stories; only stories approved here "
+                "can be retired."
+            )
+        if not await self.library.store.retire_server_story(guild_id, story_id):
+            raise DomainError(f"“{story.title}” was already retired.")
+        log.info("guild %s: story %s retired", guild_id, story_id)
+        return story
+
+    # -- the library's sketches -------------------------------------------------------------
+
+    async def sketch_library(self) -> int:
+        """Sketch library stories that are new or changed since the last pass."""
+        now, last = await self.store.library_mark()
+        if now == last:
+            return 0
+        done = after = 0
+        while True:
+            batch = await self.store.unsketched_stories(after, SKETCH_BATCH)
+            if not batch:
+                break
+            await self.store.sketch_stories(
+                [(sid, guild, digest, sketch(body)) for sid, guild, body, digest in batch]
+            )
+            done += len(batch)
+            after = batch[-1][0]
+        await self.store.set_library_mark(now)
+        log.info("sketched %s library stories for near-duplicate checks", done)
+        return done

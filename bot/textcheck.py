@@ -1,0 +1,142 @@
+"""What in a member's text could identify someone or is spam: pure functions, no I/O.
+
+The checks report; they never change the text. A member sees the findings and decides, and
+moderators see them on the card, because only a person can tell a hospital's switchboard
+number (fine) from a patient's own (not fine).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+EMAIL = "email"
+PHONE = "phone"
+LINK = "link"
+INVITE = "invite"
+USER_MENTION = "user-mention"
+ROLE_MENTION = "role-mention"
+MASS_MENTION = "mass-mention"
+DIGITS = "digits"
+
+KIND_LABELS: dict[str, str] = {
+    EMAIL: "an e-mail address",
+    PHONE: "a phone number",
+    LINK: "a link",
+    INVITE: "a Discord invite",
+    USER_MENTION: "a mention of a member",
+    ROLE_MENTION: "a mention of a role",
+    MASS_MENTION: "@everyone or @here",
+    DIGITS: "a long number (a record, card or ID number?)",
+}
+
+# The order matters: an invite is also a link, and a phone number is also a run of digits;
+# the first check to claim a span of text keeps it.
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (EMAIL, re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")),
+    (
+        INVITE,
+        re.compile(
+            r"(?:https?://)?(?:www\.)?(?:discord(?:app)?\.com/invite|discord\.gg)/[\w-]+",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        LINK,
+        re.compile(
+            r"(?:https?://|www\.)\S+"
+            r"|\b[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\."
+            r"(?:com|org|net|io|gg|co|uk|info|biz|me|ly|app|dev|xyz|health|nhs)\b(?:/\S*)?",
+            re.IGNORECASE,
+        ),
+    ),
+    (USER_MENTION, re.compile(r"<@!?\d{15,21}>")),
+    (ROLE_MENTION, re.compile(r"<@&\d{15,21}>")),
+    (MASS_MENTION, re.compile(r"@(?:everyone|here)\b")),
+    (
+        PHONE,
+        re.compile(r"(?<![\w.])\+?\(?\d[\d ().-]{7,}\d(?![\w.])"),
+    ),
+    (DIGITS, re.compile(r"\d{6,}")),
+)
+
+# Phone numbers have 9 to 15 digits (E.164 allows 15; shorter runs read as years or doses).
+PHONE_DIGITS = range(9, 16)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EXCERPT_LIMIT = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: str
+    excerpt: str
+    start: int
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+def _is_phone(candidate: str) -> bool:
+    digits = sum(ch.isdigit() for ch in candidate)
+    return digits in PHONE_DIGITS and not _ISO_DATE.match(candidate.strip())
+
+
+def _excerpt(text: str) -> str:
+    return text if len(text) <= EXCERPT_LIMIT else text[: EXCERPT_LIMIT - 1] + "…"
+
+
+def find_all(text: str) -> list[Finding]:
+    """Every finding in ``text``, in reading order; each span of text reported once."""
+    claimed: list[tuple[int, int]] = []
+    found: list[Finding] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= a or start >= b for a, b in claimed)
+
+    for kind, pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            value = match.group().rstrip(".,;:!?)")
+            end = start + len(value)
+            if kind == PHONE and not _is_phone(value):
+                continue
+            if not free(start, end):
+                continue
+            claimed.append((start, end))
+            found.append(Finding(kind, _excerpt(value), start))
+    found.sort(key=lambda f: f.start)
+    return found
+
+
+def kinds(findings: list[Finding]) -> list[str]:
+    """The distinct kinds found, in a stable order."""
+    order = list(KIND_LABELS)
+    return sorted({f.kind for f in findings}, key=order.index)
+
+
+def summary_lines(findings: list[Finding], limit: int = 10) -> list[str]:
+    """One line per finding for a member or moderator to read; excerpts shown as code."""
+    lines = []
+    for finding in findings[:limit]:
+        shown = finding.excerpt.replace("`", "'")
+        lines.append(f"{finding.label}: `{shown}`")
+    if len(findings) > limit:
+        lines.append(f"and {len(findings) - limit} more")
+    return lines
+
+
+def encode(findings: list[Finding]) -> str:
+    """Findings as one line per finding (kind TAB start TAB excerpt), for storage."""
+    return "\n".join(
+        f"{f.kind}\t{f.start}\t{f.excerpt.replace(chr(10), ' ').replace(chr(9), ' ')}"
+        for f in findings
+    )
+
+
+def decode(stored: str) -> list[Finding]:
+    found = []
+    for line in stored.splitlines():
+        kind, start, excerpt = line.split("\t", 2)
+        found.append(Finding(kind, excerpt, int(start)))
+    return found

@@ -1,0 +1,153 @@
+"""`/settings`: where this server's moderators work, and everything the bot does here."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import NO_PERMISSION, StoryBot
+from bot.errors import DomainError
+from bot.storage.schedules import ScheduleStore
+from bot.storage.submissions import SubmissionStore
+from bot.timeparse import format_time
+from cogs.daily import TextChannelOption
+
+log = logging.getLogger(__name__)
+
+COLOUR = 0x8FB9A8
+CHANNEL_NOTE = (
+    "Stories that members send with `/submit` will wait here for a moderator's decision. "
+    "Each card has Approve, Reject and Edit; nothing a member writes will ping anyone."
+)
+
+
+def require_manage_server(interaction: discord.Interaction) -> int:
+    # default_member_permissions only hides the command; server admins can override that.
+    if interaction.guild_id is None:
+        raise DomainError("That only works inside a server.")
+    if not interaction.permissions.manage_guild:
+        raise DomainError(NO_PERMISSION)
+    return interaction.guild_id
+
+
+async def daily_summary(bot: StoryBot, guild_id: int) -> str:
+    """The daily story's schedule, read-only (``/daily`` changes it)."""
+    schedule = await ScheduleStore(bot.services.db).get(guild_id)
+    if schedule is None or not schedule.active:
+        return "Off. `/daily` sets a story a day in a channel."
+    line = f"<#{schedule.channel_id}> at {format_time(schedule.local_minute)} ({schedule.timezone})"
+    if schedule.paused_reason:
+        line += f"\nPaused: {schedule.paused_reason}"
+    return line
+
+
+@app_commands.guild_only()
+@app_commands.allowed_installs(guilds=True, users=False)
+@app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
+@app_commands.default_permissions(manage_guild=True)
+class Settings(
+    commands.GroupCog, group_name="settings", group_description="How the bot works in this server"
+):
+    def __init__(self, bot: StoryBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="moderation")
+    @app_commands.describe(
+        channel="Where members' submissions wait for a decision",
+        role="Who may decide them (members with Manage Server always may)",
+    )
+    async def moderation(
+        self,
+        interaction: discord.Interaction[StoryBot],
+        channel: app_commands.Transform[app_commands.AppCommandChannel, TextChannelOption],
+        role: discord.Role | None = None,
+    ) -> None:
+        """Choose the moderator channel and role; this turns /submit on for the server."""
+        guild_id = require_manage_server(interaction)
+        services = self.bot.services
+        await services.guild_settings.set_moderation(
+            guild_id, channel.id, role.id if role else None, services.clock().isoformat()
+        )
+        log.info(
+            "guild %s: moderation set by %s to channel %s role %s",
+            guild_id,
+            interaction.user.id,
+            channel.id,
+            role.id if role else None,
+        )
+        who = f"members with {role.mention} or" if role else "members with"
+        text = (
+            f"Submissions now go to {channel.mention}; {who} the Manage Server permission "
+            "decide them. `/submit` is on."
+        )
+        try:
+            await self.bot.get_partial_messageable(channel.id, guild_id=guild_id).send(CHANNEL_NOTE)
+        except discord.HTTPException as error:
+            log.warning(
+                "guild %s: cannot post in moderator channel %s (%s %s)",
+                guild_id,
+                channel.id,
+                error.status,
+                error.code,
+            )
+            text += (
+                f"\n\nBut I can't post in {channel.mention} yet: I need View Channel, Send "
+                "Messages and Embed Links there. Submissions are kept and their cards appear "
+                "once I can; run this command again after fixing it."
+            )
+        await interaction.response.send_message(text, ephemeral=True)
+        # The submissions feature posts the cards that waited for a working channel.
+        self.bot.dispatch("moderation_channel_set", guild_id, channel.id)
+
+    @app_commands.command(name="show")
+    async def show(self, interaction: discord.Interaction[StoryBot]) -> None:
+        """See every setting of this server in one place."""
+        guild_id = require_manage_server(interaction)
+        services = self.bot.services
+        settings = services.settings
+        moderation = await services.guild_settings.get(guild_id)
+        embed = discord.Embed(title="Settings of this server", colour=COLOUR)
+        if moderation.mod_channel_id is None:
+            embed.add_field(
+                name="Submissions",
+                value="Off. `/settings moderation` chooses a moderator channel and turns "
+                "`/submit` on.",
+                inline=False,
+            )
+        else:
+            _, waiting = await SubmissionStore(services.db).pending(guild_id, 0)
+            embed.add_field(
+                name="Submissions",
+                value=(
+                    f"On. Cards go to <#{moderation.mod_channel_id}>; {waiting} waiting "
+                    "(`/submissions pending`)."
+                ),
+                inline=False,
+            )
+        embed.add_field(
+            name="Moderator role",
+            value=f"<@&{moderation.mod_role_id}> and members with Manage Server"
+            if moderation.mod_role_id
+            else "None set: members with Manage Server decide.",
+            inline=False,
+        )
+        embed.add_field(
+            name="Submission rules (set for the whole bot)",
+            value=(
+                f"{settings.submission_min_chars:,} to {settings.submission_max_chars:,} "
+                f"characters; at most {settings.submission_max_pending} waiting per member and "
+                f"{settings.submission_max_per_day} sent per member a day."
+            ),
+            inline=False,
+        )
+        embed.add_field(
+            name="Daily story", value=await daily_summary(self.bot, guild_id), inline=False
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: StoryBot) -> None:
+    await bot.add_cog(Settings(bot))

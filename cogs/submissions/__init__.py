@@ -1,0 +1,598 @@
+"""`/submit` and `/submissions`: members share stories; moderators decide what joins the library.
+
+A submission is stored before anything is posted, so a deleted moderator channel or a lost
+permission only delays its card: cards that could not be posted wait in the database and go
+out when the channel is set again or the bot starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import re
+from collections.abc import Coroutine
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import StoryBot, answer_error
+from bot.errors import DomainError
+from bot.storage.submissions import SubmissionStore
+from bot.submissions import (
+    Draft,
+    NotPending,
+    Outcome,
+    Submission,
+    SubmissionDesk,
+    SubmissionRefused,
+)
+from cogs.submissions.cards import (
+    STATUS_WORDS,
+    actor,
+    card_embed,
+    findings_embed,
+    jump_url,
+    outcome_dm,
+    require_moderator,
+    returned_text_embed,
+    theme_name,
+)
+from cogs.submissions.forms import (
+    EditForm,
+    RejectForm,
+    SubmitForm,
+    chosen_notes,
+    chosen_theme,
+)
+
+log = logging.getLogger(__name__)
+
+CLOSED_DMS = 50007
+NOT_TURNED_ON = (
+    "This server has not turned submissions on yet: a moderator needs to choose where they "
+    "go with `/settings moderation`."
+)
+LIST_LIMIT = 15
+MODERATOR_BUTTONS = {
+    "approve": ("Approve", discord.ButtonStyle.success),
+    "reject": ("Reject", discord.ButtonStyle.danger),
+    "edit": ("Edit", discord.ButtonStyle.secondary),
+}
+
+
+def _cog(interaction: discord.Interaction) -> Submissions:
+    cog = interaction.client.get_cog("Submissions")  # type: ignore[attr-defined]
+    if not isinstance(cog, Submissions):
+        raise RuntimeError("the Submissions cog is not loaded")
+    return cog
+
+
+async def _respond(
+    interaction: discord.Interaction,
+    content: str,
+    *,
+    embeds: list[discord.Embed] | None = None,
+    view: discord.ui.View | None = None,
+) -> None:
+    """Answer in place on a button of an ephemeral message, or with a new ephemeral one."""
+    if interaction.type == discord.InteractionType.component:
+        await interaction.response.edit_message(content=content, embeds=embeds or [], view=view)
+        return
+    extra: dict[str, Any] = {"view": view} if view is not None else {}
+    await interaction.response.send_message(content, embeds=embeds or [], ephemeral=True, **extra)
+
+
+# -- persistent buttons: their state lives in the custom_id --------------------------------
+
+
+class ModeratorButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"bs:mod:(?P<action>approve|reject|edit):(?P<id>[0-9]{1,18})",
+):
+    """Approve, Reject or Edit on a moderator card; only moderators may press them."""
+
+    def __init__(self, action: str, submission_id: int) -> None:
+        label, style = MODERATOR_BUTTONS[action]
+        super().__init__(
+            discord.ui.Button(
+                label=label, style=style, custom_id=f"bs:mod:{action}:{submission_id}"
+            )
+        )
+        self.action = action
+        self.submission_id = submission_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Button[discord.ui.View],
+        match: re.Match[str],
+        /,
+    ) -> ModeratorButton:
+        return cls(match["action"], int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
+        try:
+            guild_id = await require_moderator(interaction)
+            cog = _cog(interaction)
+            if self.action == "approve":
+                await cog.approve(interaction, guild_id, self.submission_id)
+                return
+            submission = await cog.desk.in_guild(self.submission_id, guild_id)
+            if not submission.pending:
+                raise NotPending(submission)
+            if self.action == "reject":
+                await interaction.response.send_modal(RejectForm(submission.id, cog.rejected))
+            else:
+                await interaction.response.send_modal(
+                    EditForm(submission, cog.bot.services.library.catalogue, cog.edited)
+                )
+        except Exception as error:  # noqa: BLE001 - one error path for every interaction
+            await answer_error(interaction, error)
+
+
+class ModeratorCard(discord.ui.View):
+    def __init__(self, submission_id: int) -> None:
+        super().__init__(timeout=None)
+        for action in ("approve", "reject", "edit"):
+            self.add_item(ModeratorButton(action, submission_id))
+
+
+class DraftButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"bs:draft:(?P<action>send|edit):(?P<id>[0-9]{1,18})",
+):
+    """Send anyway / Edit on the member's own ephemeral answer; the draft holds the text."""
+
+    def __init__(self, action: str, draft_id: int) -> None:
+        label, style = (
+            ("Send anyway", discord.ButtonStyle.primary)
+            if action == "send"
+            else ("Edit", discord.ButtonStyle.secondary)
+        )
+        super().__init__(
+            discord.ui.Button(label=label, style=style, custom_id=f"bs:draft:{action}:{draft_id}")
+        )
+        self.action = action
+        self.draft_id = draft_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Button[discord.ui.View],
+        match: re.Match[str],
+        /,
+    ) -> DraftButton:
+        return cls(match["action"], int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
+        try:
+            cog = _cog(interaction)
+            draft = await cog.desk.draft(self.draft_id, interaction.user.id)
+            if draft is None:
+                raise DomainError(
+                    "That draft is no longer here (it was sent, replaced or is over a week "
+                    "old). Use `/submit` to start again."
+                )
+            if self.action == "edit":
+                await interaction.response.send_modal(cog.form(draft))
+            else:
+                await cog.send_draft(interaction, draft, confirmed=True)
+        except Exception as error:  # noqa: BLE001 - one error path for every interaction
+            await answer_error(interaction, error)
+
+
+def draft_controls(draft_id: int, *, can_send: bool) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    if can_send:
+        view.add_item(DraftButton("send", draft_id))
+    view.add_item(DraftButton("edit", draft_id))
+    return view
+
+
+class WithdrawButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"bs:sub:withdraw:(?P<id>[0-9]{1,18})",
+):
+    """On `/submissions mine`: the member takes back a submission still waiting."""
+
+    def __init__(self, submission_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Withdraw #{submission_id}",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"bs:sub:withdraw:{submission_id}",
+            )
+        )
+        self.submission_id = submission_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Button[discord.ui.View],
+        match: re.Match[str],
+        /,
+    ) -> WithdrawButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
+        try:
+            if interaction.guild_id is None:
+                raise DomainError("That only works inside a server.")
+            cog = _cog(interaction)
+            submission = await cog.desk.withdraw(
+                self.submission_id, interaction.guild_id, actor(interaction)
+            )
+            embed, view = await cog.mine_page(interaction.guild_id, interaction.user.id)
+            await interaction.response.edit_message(
+                content=f"Submission #{submission.id} is withdrawn.", embed=embed, view=view
+            )
+            await cog.refresh_card(submission)
+        except Exception as error:  # noqa: BLE001 - one error path for every interaction
+            await answer_error(interaction, error)
+
+
+# -- the cog ---------------------------------------------------------------------------------
+
+
+@app_commands.guild_only()
+@app_commands.allowed_installs(guilds=True, users=False)
+@app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
+class Submissions(commands.Cog):
+    submissions = app_commands.Group(
+        name="submissions",
+        description="Stories members have sent to this server's moderators",
+        guild_only=True,
+    )
+
+    def __init__(self, bot: StoryBot) -> None:
+        self.bot = bot
+        services = bot.services
+        self.desk = SubmissionDesk(
+            SubmissionStore(services.db), services.library, services.settings, services.clock
+        )
+        self._posting = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _spawn(self, name: str, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work, name=f"bedside-{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(ModeratorButton, DraftButton, WithdrawButton)
+        self._spawn("submissions-start-up", self._start_up())
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(ModeratorButton, DraftButton, WithdrawButton)
+
+    async def _start_up(self) -> None:
+        """Finish what a crash interrupted, and post the cards that are still waiting."""
+        try:
+            finished = await self.desk.finish_interrupted()
+            if finished:
+                log.info("finished %s approvals interrupted by a restart", finished)
+            await self.desk.sketch_library()
+            for guild_id in await self.desk.guilds_with_unposted_cards():
+                await self.post_waiting_cards(guild_id)
+        except Exception:
+            log.exception("submissions start-up work failed")
+
+    # -- cards and DMs ------------------------------------------------------------------
+
+    async def post_card(self, submission: Submission, channel_id: int) -> bool:
+        """Post one card; False (logged) when the channel is gone or closed to the bot."""
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=submission.guild_id)
+        try:
+            message = await channel.send(
+                embed=card_embed(submission, self.bot.services.library.catalogue),
+                view=ModeratorCard(submission.id),
+            )
+        except discord.HTTPException as error:
+            log.warning(
+                "guild %s: could not post the card of submission %s in channel %s (%s %s); "
+                "it waits for the channel to work again",
+                submission.guild_id,
+                submission.id,
+                channel_id,
+                error.status,
+                error.code,
+            )
+            return False
+        await self.desk.record_card(submission.id, channel_id, message.id)
+        return True
+
+    async def post_waiting_cards(self, guild_id: int) -> tuple[int, int]:
+        """Post every pending card not yet in the moderator channel: (posted, still waiting).
+
+        Stops at the first failure: a channel that answered 403 or 404 is not retried in a
+        loop (Discord bans bots that keep failing).
+        """
+        async with self._posting:
+            settings = await self.bot.services.guild_settings.get(guild_id)
+            if settings.mod_channel_id is None:
+                return 0, 0
+            waiting = await self.desk.cards_to_post(guild_id, settings.mod_channel_id)
+            posted = 0
+            for submission in waiting:
+                if not await self.post_card(submission, settings.mod_channel_id):
+                    break
+                posted += 1
+            if posted:
+                log.info("guild %s: posted %s waiting cards", guild_id, posted)
+            return posted, len(waiting) - posted
+
+    async def refresh_card(
+        self, submission: Submission, *, skip_message: int | None = None
+    ) -> None:
+        """Show the submission's state on its card; the card is a view, the database decides."""
+        if submission.card_channel_id is None or submission.card_message_id is None:
+            if submission.pending:
+                await self.post_waiting_cards(submission.guild_id)
+            return
+        if submission.card_message_id == skip_message:
+            return
+        view = ModeratorCard(submission.id) if submission.pending else None
+        message = self.bot.get_partial_messageable(
+            submission.card_channel_id, guild_id=submission.guild_id
+        ).get_partial_message(submission.card_message_id)
+        try:
+            await message.edit(
+                embed=card_embed(submission, self.bot.services.library.catalogue), view=view
+            )
+        except discord.HTTPException as error:
+            log.warning(
+                "guild %s: could not update the card of submission %s (%s %s)",
+                submission.guild_id,
+                submission.id,
+                error.status,
+                error.code,
+            )
+
+    async def tell_member(self, submission: Submission) -> None:
+        """DM the outcome; closed DMs (50007) are recorded and change nothing else."""
+        guild = self.bot.get_guild(submission.guild_id)
+        try:
+            channel = await self.bot.create_dm(discord.Object(submission.member_id))
+            await channel.send(embed=outcome_dm(submission, guild.name if guild else None))
+            status = "sent"
+        except discord.Forbidden as error:
+            status = "closed" if error.code == CLOSED_DMS else "failed"
+        except discord.HTTPException:
+            status = "failed"
+        if status != "sent":
+            log.info(
+                "guild %s: could not DM member %s about submission %s (%s)",
+                submission.guild_id,
+                submission.member_id,
+                submission.id,
+                status,
+            )
+        await self.desk.record_dm(submission.id, status)
+
+    # -- the member's form ------------------------------------------------------------------
+
+    def form(self, draft: Draft | None) -> SubmitForm:
+        settings = self.bot.services.settings
+        return SubmitForm(
+            catalogue=self.bot.services.library.catalogue,
+            min_chars=settings.submission_min_chars,
+            max_chars=settings.submission_max_chars,
+            draft=draft,
+            on_done=self.form_sent,
+        )
+
+    async def form_sent(self, interaction: discord.Interaction, form: SubmitForm) -> None:
+        if interaction.guild_id is None:
+            raise DomainError("That only works inside a server.")
+        draft = Draft(
+            guild_id=interaction.guild_id,
+            member_id=interaction.user.id,
+            member_name=interaction.user.display_name,
+            body=form.story.value,
+            theme_id=chosen_theme(form.theme, form.catalogue),
+            notes=chosen_notes(form.notes),
+            anonymous=form.anonymous,
+            consent=form.consent.value,
+        )
+        # Kept before any rule is checked: whatever happens next, the text is not lost.
+        draft_id = await self.desk.save_draft(draft)
+        if form.draft is not None:
+            await self.desk.store.delete_draft(form.draft.id)
+        await self.send_draft(interaction, dataclasses.replace(draft, id=draft_id), False)
+
+    async def send_draft(
+        self, interaction: discord.Interaction, draft: Draft, confirmed: bool
+    ) -> None:
+        settings = await self.bot.services.guild_settings.get(draft.guild_id)
+        try:
+            if settings.mod_channel_id is None:
+                raise SubmissionRefused(NOT_TURNED_ON, draft.id)
+            outcome = await self.desk.send(draft, confirmed=confirmed)
+        except SubmissionRefused as refusal:
+            await _respond(
+                interaction,
+                refusal.message,
+                embeds=[returned_text_embed(draft)],
+                view=draft_controls(draft.id, can_send=False),
+            )
+            return
+        await self._answer_outcome(interaction, draft, outcome)
+
+    async def _answer_outcome(
+        self, interaction: discord.Interaction, draft: Draft, outcome: Outcome
+    ) -> None:
+        submission = outcome.submission
+        if submission is None:
+            await _respond(
+                interaction,
+                "Your story is saved but not sent yet.",
+                embeds=[findings_embed(outcome.findings)],
+                view=draft_controls(draft.id, can_send=True),
+            )
+            return
+        await _respond(
+            interaction,
+            f"Thank you. Your story is with this server's moderators (submission "
+            f"#{submission.id}). I'll send you a direct message when they decide; "
+            "`/submissions mine` shows where it is.",
+        )
+        await self.post_waiting_cards(submission.guild_id)
+
+    # -- moderators' decisions ----------------------------------------------------------------
+
+    async def approve(
+        self, interaction: discord.Interaction, guild_id: int, submission_id: int
+    ) -> None:
+        submission = await self.desk.approve(submission_id, guild_id, actor(interaction))
+        await interaction.response.edit_message(
+            embed=card_embed(submission, self.bot.services.library.catalogue), view=None
+        )
+        pressed = interaction.message.id if interaction.message else None
+        await self.refresh_card(submission, skip_message=pressed)
+        await self.tell_member(submission)
+
+    async def rejected(self, interaction: discord.Interaction, form: RejectForm) -> None:
+        guild_id = await require_moderator(interaction)
+        submission = await self.desk.reject(
+            form.submission_id, guild_id, actor(interaction), form.reason.value
+        )
+        await interaction.response.send_message(
+            f"Submission #{submission.id} is rejected; I'll tell the member who sent it.",
+            ephemeral=True,
+        )
+        await self.refresh_card(submission)
+        await self.tell_member(submission)
+
+    async def edited(self, interaction: discord.Interaction, form: EditForm) -> None:
+        guild_id = await require_moderator(interaction)
+        submission = await self.desk.edit(
+            form.submission.id,
+            guild_id,
+            actor(interaction),
+            title=form.story_title.value,
+            body=form.story.value,
+            theme_id=chosen_theme(form.theme, form.catalogue),
+            notes=chosen_notes(form.notes),
+        )
+        await interaction.response.send_message(
+            f"Saved your edit of submission #{submission.id}; its card shows it.",
+            ephemeral=True,
+        )
+        await self.refresh_card(submission)
+
+    # -- lists ------------------------------------------------------------------------------
+
+    async def mine_page(
+        self, guild_id: int, member_id: int
+    ) -> tuple[discord.Embed, discord.ui.View | None]:
+        submissions = await self.desk.of_member(guild_id, member_id, LIST_LIMIT)
+        catalogue = self.bot.services.library.catalogue
+        lines = []
+        view = discord.ui.View(timeout=None)
+        for submission in submissions:
+            line = (
+                f"**#{submission.id}** · “{submission.title}” · "
+                f"{theme_name(catalogue, submission.theme_id)} · "
+                f"{STATUS_WORDS.get(submission.status, submission.status)}"
+            )
+            if submission.reason:
+                line += f"\nReason: {submission.reason}"
+            lines.append(line)
+            if submission.pending and len(view.children) < 25:
+                view.add_item(WithdrawButton(submission.id))
+        embed = discord.Embed(
+            title="Your submissions in this server",
+            description="\n\n".join(lines) or "You have not sent a story here yet. `/submit`!",
+            colour=0x8FB9A8,
+        )
+        return embed, view if view.children else None
+
+    # -- commands -----------------------------------------------------------------------------
+
+    @app_commands.command(name="submit")
+    async def submit(self, interaction: discord.Interaction[StoryBot]) -> None:
+        """Share a true healthcare story of your own with this server's moderators."""
+        if interaction.guild_id is None:
+            raise DomainError("That only works inside a server.")
+        settings = await self.bot.services.guild_settings.get(interaction.guild_id)
+        if settings.mod_channel_id is None:
+            raise DomainError(NOT_TURNED_ON)
+        await self.desk.check_limits(interaction.guild_id, interaction.user.id)
+        await interaction.response.send_modal(self.form(None))
+
+    @submissions.command(name="pending")
+    async def pending(self, interaction: discord.Interaction[StoryBot]) -> None:
+        """Moderators: the stories waiting for a decision, with links to their cards."""
+        guild_id = await require_moderator(interaction)
+        waiting, total = await self.desk.pending(guild_id, LIST_LIMIT)
+        catalogue = self.bot.services.library.catalogue
+        lines = []
+        for submission in waiting:
+            channel_id, message_id = submission.card_channel_id, submission.card_message_id
+            if channel_id is not None and message_id is not None:
+                where = f"[card]({jump_url(guild_id, channel_id, message_id)})"
+            else:
+                where = "card not posted yet: I can't post in the moderator channel"
+            lines.append(
+                f"**#{submission.id}** · “{submission.title}” · "
+                f"{theme_name(catalogue, submission.theme_id)} · "
+                f"sent {submission.created_at[:10]} · {where}"
+            )
+        if total > len(waiting):
+            lines.append(f"…and {total - len(waiting)} more.")
+        embed = discord.Embed(
+            title=f"Waiting for a decision: {total}",
+            description="\n".join(lines) or "Nothing is waiting. Thank you!",
+            colour=0xE3C16F,
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @submissions.command(name="mine")
+    async def mine(self, interaction: discord.Interaction[StoryBot]) -> None:
+        """See the stories you sent here, and withdraw one that is still waiting."""
+        if interaction.guild_id is None:
+            raise DomainError("That only works inside a server.")
+        embed, view = await self.mine_page(interaction.guild_id, interaction.user.id)
+        extra: dict[str, Any] = {"view": view} if view is not None else {}
+        await interaction.response.send_message(embed=embed, ephemeral=True, **extra)
+
+    @submissions.command(name="retire")
+    @app_commands.describe(story="One of this server's own stories (start typing its title)")
+    async def retire(self, interaction: discord.Interaction[StoryBot], story: str) -> None:
+        """Moderators: stop serving one of this server's own stories with /story."""
+        guild_id = await require_moderator(interaction)
+        if not story.strip().isdigit():
+            raise DomainError("Please choose a story from the list as you type its title.")
+        retired = await self.desk.retire(guild_id, int(story.strip()))
+        await interaction.response.send_message(
+            f"“{retired.title}” is retired: `/story` no longer serves it here.", ephemeral=True
+        )
+
+    @retire.autocomplete("story")
+    async def retire_autocomplete(
+        self, interaction: discord.Interaction[StoryBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        stories = await self.desk.server_stories(interaction.guild_id, current)
+        return [
+            app_commands.Choice(name=f"#{s.id} · {s.title}"[:100], value=str(s.id)) for s in stories
+        ]
+
+    @commands.Cog.listener()
+    async def on_moderation_channel_set(self, guild_id: int, channel_id: int) -> None:
+        """The moderator channel changed or was set again: post every card still waiting."""
+        try:
+            await self.post_waiting_cards(guild_id)
+        except Exception:
+            log.exception("guild %s: posting waiting cards in %s failed", guild_id, channel_id)
+
+
+async def setup(bot: StoryBot) -> None:
+    await bot.add_cog(Submissions(bot))

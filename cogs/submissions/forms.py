@@ -1,0 +1,217 @@
+"""The modals: the member's form, a moderator's edit, and a rejection's reason."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import discord
+
+from bot.client import answer_error
+from bot.notes import NOTE_LABELS
+from bot.submissions import REASON_LIMIT, Draft, Submission
+from bot.themes import ThemeCatalogue
+
+NOT_SURE = "0"
+BY_NAME = "name"
+ANONYMOUSLY = "anonymous"
+TEXT_INPUT_LIMIT = 4000
+SELECT_OPTIONS = 25
+
+
+class Form(discord.ui.Modal):
+    """A modal whose failures take the one error path instead of vanishing into a log."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+        await answer_error(interaction, error)
+
+
+def theme_select(catalogue: ThemeCatalogue, chosen: int | None) -> discord.ui.Select[Form]:
+    select: discord.ui.Select[Form] = discord.ui.Select(
+        custom_id="theme", min_values=1, max_values=1, required=True
+    )
+    select.add_option(label="Not sure", value=NOT_SURE, default=not chosen)
+    for theme in list(catalogue)[: SELECT_OPTIONS - 1]:
+        select.add_option(
+            label=theme.title[:100],
+            value=str(theme.id),
+            emoji=theme.emoji or None,
+            default=theme.id == chosen,
+        )
+    return select
+
+
+def notes_group(chosen: tuple[str, ...]) -> discord.ui.CheckboxGroup[Form]:
+    group: discord.ui.CheckboxGroup[Form] = discord.ui.CheckboxGroup(
+        custom_id="notes", required=False, min_values=0, max_values=len(NOTE_LABELS)
+    )
+    for key, label in NOTE_LABELS.items():
+        group.add_option(label=label.capitalize(), value=key, default=key in chosen)
+    return group
+
+
+def chosen_theme(select: discord.ui.Select[Form], catalogue: ThemeCatalogue) -> int | None:
+    value = select.values[0] if select.values else NOT_SURE
+    if not value.isdigit() or value == NOT_SURE:
+        return None
+    theme = catalogue.get(int(value))
+    return theme.id if theme else None
+
+
+def chosen_notes(group: discord.ui.CheckboxGroup[Form]) -> tuple[str, ...]:
+    return tuple(key for key in NOTE_LABELS if key in group.values)
+
+
+class SubmitForm(Form, title="Share a story"):
+    """The member's form. Prefilled from a draft when a member edits or resends."""
+
+    def __init__(
+        self,
+        *,
+        catalogue: ThemeCatalogue,
+        min_chars: int,
+        max_chars: int,
+        draft: Draft | None,
+        on_done: Callable[[discord.Interaction, SubmitForm], Awaitable[None]],
+    ) -> None:
+        super().__init__(timeout=60 * 60)
+        self.catalogue = catalogue
+        self.draft = draft
+        self._on_done = on_done
+        self.story: discord.ui.TextInput[Form] = discord.ui.TextInput(
+            custom_id="story",
+            style=discord.TextStyle.paragraph,
+            max_length=TEXT_INPUT_LIMIT,
+            required=True,
+            placeholder="What happened, in your own words",
+            default=draft.body if draft else None,
+        )
+        self.add_item(
+            discord.ui.Label(
+                text="Your story",
+                description=(
+                    f"{min_chars:,} to {max_chars:,} characters. Leave out names and details "
+                    "that could identify a patient."
+                ),
+                component=self.story,
+            )
+        )
+        self.theme = theme_select(catalogue, draft.theme_id if draft else None)
+        self.add_item(discord.ui.Label(text="Theme", component=self.theme))
+        self.credit: discord.ui.RadioGroup[Form] = discord.ui.RadioGroup(
+            custom_id="credit", required=True
+        )
+        anonymous = draft.anonymous if draft else False
+        self.credit.add_option(
+            label="By my name",
+            value=BY_NAME,
+            description="Your server display name goes under the story",
+            default=not anonymous,
+        )
+        self.credit.add_option(
+            label="Anonymously",
+            value=ANONYMOUSLY,
+            description="Shown as “a member of this server”",
+            default=anonymous,
+        )
+        self.add_item(
+            discord.ui.Label(
+                text="How to credit you",
+                description="Either way, this server's moderators see who sent it.",
+                component=self.credit,
+            )
+        )
+        self.notes = notes_group(draft.notes if draft else ())
+        self.add_item(
+            discord.ui.Label(
+                text="Content notes",
+                description="Tick what the story holds; readers see these before the story.",
+                component=self.notes,
+            )
+        )
+        self.consent: discord.ui.Checkbox[Form] = discord.ui.Checkbox(
+            custom_id="consent", default=draft.consent if draft else False
+        )
+        self.add_item(
+            discord.ui.Label(
+                text="This story is mine to share",
+                description=(
+                    "and names and details that could identify a patient are removed. Required."
+                ),
+                component=self.consent,
+            )
+        )
+
+    @property
+    def anonymous(self) -> bool:
+        return self.credit.value == ANONYMOUSLY
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        await self._on_done(interaction, self)
+
+
+class EditForm(Form, title="Edit a submission"):
+    """A moderator's edit: prefilled with the title, text, theme and notes."""
+
+    def __init__(
+        self,
+        submission: Submission,
+        catalogue: ThemeCatalogue,
+        on_done: Callable[[discord.Interaction, EditForm], Awaitable[None]],
+    ) -> None:
+        super().__init__(timeout=60 * 60)
+        self.submission = submission
+        self.catalogue = catalogue
+        self._on_done = on_done
+        self.story_title: discord.ui.TextInput[Form] = discord.ui.TextInput(
+            custom_id="title", max_length=120, required=True, default=submission.title
+        )
+        self.add_item(discord.ui.Label(text="Title", component=self.story_title))
+        self.story: discord.ui.TextInput[Form] = discord.ui.TextInput(
+            custom_id="story",
+            style=discord.TextStyle.paragraph,
+            max_length=TEXT_INPUT_LIMIT,
+            required=True,
+            default=submission.body,
+        )
+        self.add_item(
+            discord.ui.Label(
+                text="Story",
+                description="Remove anything that could identify a patient.",
+                component=self.story,
+            )
+        )
+        self.theme = theme_select(catalogue, submission.theme_id)
+        self.add_item(discord.ui.Label(text="Theme", component=self.theme))
+        self.notes = notes_group(submission.notes)
+        self.add_item(discord.ui.Label(text="Content notes", component=self.notes))
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        await self._on_done(interaction, self)
+
+
+class RejectForm(Form, title="Reject a submission"):
+    def __init__(
+        self,
+        submission_id: int,
+        on_done: Callable[[discord.Interaction, RejectForm], Awaitable[None]],
+    ) -> None:
+        super().__init__(timeout=60 * 60)
+        self.submission_id = submission_id
+        self._on_done = on_done
+        self.reason: discord.ui.TextInput[Form] = discord.ui.TextInput(
+            custom_id="reason",
+            style=discord.TextStyle.paragraph,
+            max_length=REASON_LIMIT,
+            required=False,
+            placeholder="Optional: a kind word on why",
+        )
+        self.add_item(
+            discord.ui.Label(
+                text="Reason (optional)",
+                description="The member who sent it reads this in a direct message.",
+                component=self.reason,
+            )
+        )
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        await self._on_done(interaction, self)
