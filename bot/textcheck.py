@@ -55,7 +55,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (MASS_MENTION, re.compile(r"@(?:everyone|here)\b")),
     (
         PHONE,
-        re.compile(r"(?<![\w.])\+?\(?\d[\d ().-]{7,}\d(?![\w.])"),
+        # Not part of a word or a decimal, but a sentence may end right after it.
+        re.compile(r"(?<![\w.])\+?\(?\d[\d ().-]{7,}\d(?!\w|\.\d)"),
     ),
     (DIGITS, re.compile(r"\d{6,}")),
 )

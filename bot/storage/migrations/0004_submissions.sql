@@ -3,8 +3,9 @@
 
 -- A form as the member filled it, kept until it becomes a submission (or is abandoned), so
 -- a refusal or a findings step never loses what was typed.
+-- AUTOINCREMENT: an old Edit button must never open a newer draft that reused its id.
 CREATE TABLE submission_drafts (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     guild_id    INTEGER NOT NULL,
     member_id   INTEGER NOT NULL,
     member_name TEXT    NOT NULL,

@@ -1,0 +1,72 @@
+"""`/settings moderation` and `/settings show`, as a server admin and a member see them."""
+
+from __future__ import annotations
+
+from tests.discord_bench.harness import Bench
+from tests.discord_bench.payloads import ADMIN, GUILD_ID, MEMBER, ChannelRef
+from tests.discord_bench.server import MANAGE_GUILD
+from tests.test_submissions_steps import MOD_CHANNEL, MOD_ROLE, STORIES, submit, turn_on
+
+
+def fields(reply) -> dict[str, str]:
+    return {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
+
+
+async def test_settings_are_for_manage_server_by_default_and_in_code(bench: Bench):
+    [settings] = [c for c in bench.discord.commands["global"] if c["name"] == "settings"]
+    assert int(settings["default_member_permissions"]) == MANAGE_GUILD
+    assert {o["name"] for o in settings["options"]} == {"moderation", "show"}
+    bench.discord.add_channel(MOD_CHANNEL, GUILD_ID)
+
+    for path, options in (
+        ("settings moderation", {"channel": ChannelRef(MOD_CHANNEL)}),
+        ("settings show", {}),
+    ):
+        refused = await bench.slash(path, user=MEMBER, **options)
+        assert refused.ephemeral
+        assert refused.content == "You need the Manage Server permission to do that."
+    assert (await bench.slash("submit")).content.startswith("This server has not turned")
+
+
+async def test_moderation_turns_submissions_on_and_says_so_in_the_channel(bench: Bench):
+    reply = await turn_on(bench)
+
+    assert reply.ephemeral
+    assert f"<#{MOD_CHANNEL}>" in reply.content and f"<@&{MOD_ROLE}>" in reply.content
+    assert reply.pings == set()
+    [note] = bench.channel_messages(MOD_CHANNEL)
+    assert "will wait here for a moderator's decision" in note["content"]
+    assert (await bench.slash("submit")).type == 9
+
+
+async def test_show_lists_every_setting_of_the_server(bench: Bench):
+    before = await bench.slash("settings show", user=ADMIN)
+    assert before.ephemeral
+    shown = fields(before)
+    assert shown["Submissions"].startswith("Off.")
+    assert shown["Moderator role"].startswith("None set")
+    assert "80 to 2,000 characters" in shown["Submission rules (set for the whole bot)"]
+    assert (
+        "at most 3 waiting per member and 5 sent per member a day"
+        in shown["Submission rules (set for the whole bot)"]
+    )
+    assert shown["Daily story"].startswith("Off.")
+
+    await turn_on(bench)
+    await submit(bench, STORIES[0])
+    after = fields(await bench.slash("settings show", user=ADMIN))
+
+    assert after["Submissions"] == (
+        f"On. Cards go to <#{MOD_CHANNEL}>; 1 waiting (`/submissions pending`)."
+    )
+    assert after["Moderator role"] == f"<@&{MOD_ROLE}> and members with Manage Server"
+
+
+async def test_a_channel_the_bot_cannot_use_is_saved_with_a_warning(bench: Bench):
+    bench.discord.add_channel(MOD_CHANNEL, GUILD_ID, bot_permissions=0)
+
+    reply = await turn_on(bench)
+
+    assert bench.expect_rejection().status == 403
+    assert "But I can't post in" in reply.content
+    assert (await bench.slash("submit")).type == 9

@@ -1,0 +1,273 @@
+"""A submission's life in the core, against real SQLite files: no Discord involved."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.errors import DomainError
+from bot.services import Services, open_services
+from bot.settings import load_settings
+from bot.storage.submissions import APPROVED, SubmissionStore
+from bot.submissions import (
+    ANONYMOUS_CREDIT,
+    Actor,
+    Draft,
+    NotPending,
+    SubmissionDesk,
+    SubmissionRefused,
+    derive_title,
+    similarity,
+    sketch,
+)
+from tests.discord_bench.harness import BenchClock
+from tests.test_submissions_steps import STORIES
+
+GUILD = 1300000000000000001
+OTHER_GUILD = 1300000000000000002
+MEMBER = Actor(1400000000000000001, "Ada")
+OTHER = Actor(1400000000000000002, "Bo")
+MODERATOR = Actor(1400000000000000004, "Mo")
+
+
+@pytest.fixture
+def clock() -> BenchClock:
+    return BenchClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def services(tmp_path: Path, clock: BenchClock) -> AsyncIterator[Services]:
+    settings = load_settings({"DATABASE_PATH": str(tmp_path / "core.sqlite3")}, require_token=False)
+    async with open_services(settings, clock) as opened:
+        yield opened
+
+
+def desk_of(services: Services) -> SubmissionDesk:
+    return SubmissionDesk(
+        SubmissionStore(services.db), services.library, services.settings, services.clock
+    )
+
+
+async def send(
+    desk: SubmissionDesk,
+    text: str,
+    *,
+    member: Actor = MEMBER,
+    guild: int = GUILD,
+    anonymous: bool = False,
+    confirmed: bool = True,
+):
+    draft = Draft(guild, member.id, member.name, text, 1, ("death",), anonymous, True)
+    draft_id = await desk.save_draft(draft)
+    saved = await desk.draft(draft_id, member.id)
+    assert saved is not None
+    return await desk.send(saved, confirmed=confirmed)
+
+
+async def test_pending_then_approved_publishes_one_story(services: Services):
+    desk = desk_of(services)
+    outcome = await send(desk, STORIES[0], anonymous=True)
+    submission = outcome.submission
+    assert submission is not None and submission.pending
+
+    approved = await desk.approve(submission.id, GUILD, MODERATOR)
+
+    assert approved.status == APPROVED
+    assert approved.decided_by == MODERATOR
+    story = await services.library.story(approved.story_id)
+    assert story is not None and story.guild_id == GUILD
+    assert story.credit == ANONYMOUS_CREDIT and story.date == "2026-03-02"
+    assert story.notes == ("death",) and story.primary_theme_id == 1
+    with pytest.raises(NotPending, match="already approved by Mo"):
+        await desk.reject(submission.id, GUILD, OTHER_MODERATOR, "late")
+    with pytest.raises(NotPending):
+        await desk.withdraw(submission.id, GUILD, MEMBER)
+    with pytest.raises(NotPending):
+        await desk.edit(
+            submission.id, GUILD, MODERATOR, title="t", body=STORIES[1], theme_id=None, notes=()
+        )
+
+
+OTHER_MODERATOR = Actor(1400000000000000005, "Ro")
+
+
+async def test_reject_and_withdraw_are_final_and_only_the_member_withdraws(services: Services):
+    desk = desk_of(services)
+    first = (await send(desk, STORIES[0])).submission
+    second = (await send(desk, STORIES[1])).submission
+
+    rejected = await desk.reject(first.id, GUILD, MODERATOR, "  too   close to\n a real case ")
+    assert rejected.reason == "too close to a real case"
+    with pytest.raises(DomainError, match="only withdraw your own"):
+        await desk.withdraw(second.id, GUILD, OTHER)
+    with pytest.raises(DomainError, match="belongs to another server"):
+        await desk.withdraw(second.id, OTHER_GUILD, MEMBER)
+    withdrawn = await desk.withdraw(second.id, GUILD, MEMBER)
+    assert withdrawn.status == "withdrawn"
+    with pytest.raises(NotPending, match="withdrawn by the member"):
+        await desk.approve(second.id, GUILD, MODERATOR)
+    assert await services.library.counts(GUILD) == await services.library.counts(0)
+
+
+async def test_an_edit_keeps_it_pending_and_records_who(services: Services, clock: BenchClock):
+    desk = desk_of(services)
+    submission = (await send(desk, STORIES[0])).submission
+    clock.advance(hours=2)
+
+    edited = await desk.edit(
+        submission.id,
+        GUILD,
+        MODERATOR,
+        title="  A  small hand ",
+        body=STORIES[0] + " Call 020 7946 0958.",
+        theme_id=None,
+        notes=("death", "not-a-note"),
+    )
+
+    assert edited.pending and edited.edited_by == MODERATOR
+    assert edited.edited_at.startswith("2026-03-02T10:00")
+    assert edited.title == "A small hand"
+    assert edited.notes == ("death",)
+    assert [f.kind for f in edited.findings] == ["phone"]
+    with pytest.raises(DomainError, match="The edited story has 5 characters"):
+        await desk.edit(
+            submission.id, GUILD, MODERATOR, title="", body="short", theme_id=None, notes=()
+        )
+
+
+async def test_an_approval_cut_short_is_finished_once(services: Services):
+    desk = desk_of(services)
+    submission = (await send(desk, STORIES[0])).submission
+    # The decision was written, then the process died before the story was.
+    assert await desk.store.decide(submission.id, APPROVED, MODERATOR.id, "Mo", "2026-03-02", "")
+
+    assert await desk.finish_interrupted() == 1
+    assert await desk.finish_interrupted() == 0
+    published = await desk.get(submission.id)
+    assert published.story_id is not None
+    again = await desk.publish(published)
+    assert again.story_id == published.story_id
+    counts = await services.library.counts(GUILD)
+    assert counts[0] == (await services.library.counts(0))[0] + 1
+
+
+async def test_limits_count_per_member_and_server(services: Services, clock: BenchClock):
+    desk = desk_of(services)
+    for text in STORIES[:3]:
+        await send(desk, text)
+    with pytest.raises(SubmissionRefused, match="already have 3 stories waiting") as refused:
+        await send(desk, STORIES[3])
+    assert await desk.draft(refused.value.draft_id, MEMBER.id) is not None  # text kept
+    await send(desk, STORIES[3], guild=OTHER_GUILD)
+    await send(desk, STORIES[4], member=OTHER)
+
+    await desk.check_limits(GUILD, OTHER.id)
+    with pytest.raises(DomainError, match="already have 3"):
+        await desk.check_limits(GUILD, MEMBER.id)
+    pending, _ = await desk.pending(GUILD)
+    for submission in pending:
+        if submission.member_id == MEMBER.id:
+            await desk.withdraw(submission.id, GUILD, MEMBER)
+    await send(desk, STORIES[5])
+    await send(
+        desk,
+        "A hospital chaplain kept a jar of buttons for children waiting on the ward. Each "
+        "child chose one to keep, and years later a teenager came back wearing hers.",
+    )
+    with pytest.raises(DomainError, match="sent 5 stories in the last 24 hours"):
+        await desk.check_limits(GUILD, MEMBER.id)
+    clock.advance(hours=24, seconds=1)
+    await desk.check_limits(GUILD, MEMBER.id)
+
+
+async def test_rules_of_the_form(services: Services):
+    desk = desk_of(services)
+    assert desk.form_problem("x" * 100, consent=False).startswith("Please tick the consent")
+    assert "at least 80" in desk.form_problem("x" * 79, consent=True)
+    assert desk.form_problem("x" * 80, consent=True) is None
+    assert desk.form_problem("  " + "x" * 2000 + "  ", consent=True) is None
+    assert "the most is 2,000" in desk.form_problem("x" * 2001, consent=True)
+
+
+async def test_findings_wait_for_the_member_and_nothing_is_stored_yet(services: Services):
+    desk = desk_of(services)
+    outcome = await send(desk, STORIES[0] + " @everyone", confirmed=False)
+    assert outcome.submission is None
+    assert [f.kind for f in outcome.findings] == ["mass-mention"]
+    assert (await desk.pending(GUILD))[1] == 0
+    draft = await desk.draft(outcome.draft_id, MEMBER.id)
+    assert draft is not None and draft.body.endswith("@everyone")
+    assert await desk.draft(outcome.draft_id, OTHER.id) is None  # not someone else's
+
+    sent = await desk.send(draft, confirmed=True)
+    assert sent.submission is not None
+    assert await desk.draft(outcome.draft_id, MEMBER.id) is None  # it became the submission
+
+
+async def test_old_drafts_are_pruned(services: Services, clock: BenchClock):
+    desk = desk_of(services)
+    old = await desk.save_draft(Draft(GUILD, MEMBER.id, "Ada", "text", None, (), False, True))
+    clock.advance(days=8)
+    await desk.save_draft(Draft(GUILD, MEMBER.id, "Ada", "newer", None, (), False, True))
+    assert await desk.draft(old, MEMBER.id) is None
+
+
+async def test_near_duplicates_per_server_and_library(services: Services):
+    desk = desk_of(services)
+    await send(desk, STORIES[0])
+    assert await desk.sketch_library() > 0
+    assert await desk.sketch_library() == 0  # an unchanged library is not read again
+
+    changed = STORIES[0].replace("new shoes", "new red shoes")
+    assert "your submission #1" in await desk.near_duplicate(changed, GUILD, MEMBER.id)
+    assert "submission #1, which is" in await desk.near_duplicate(changed, GUILD, OTHER.id)
+    assert await desk.near_duplicate(changed, OTHER_GUILD, MEMBER.id) is None
+    assert await desk.near_duplicate(STORIES[1], GUILD, MEMBER.id) is None
+
+    bundled = await services.library.story(1)
+    pointer = await desk.near_duplicate(bundled.body.upper(), OTHER_GUILD, MEMBER.id)
+    assert pointer.startswith(f"This is nearly the same as “{bundled.title}”")
+
+
+async def test_an_approved_story_blocks_copies_here_and_not_elsewhere(services: Services):
+    desk = desk_of(services)
+    submission = (await send(desk, STORIES[2])).submission
+    approved = await desk.approve(submission.id, GUILD, MODERATOR)
+
+    pointer = await desk.near_duplicate(STORIES[2], GUILD, OTHER.id)
+    assert "this server's library" in pointer and f"story #{approved.story_id}" in pointer
+    assert await desk.near_duplicate(STORIES[2], OTHER_GUILD, OTHER.id) is None
+
+    await desk.retire(GUILD, approved.story_id)
+    assert await desk.near_duplicate(STORIES[2], GUILD, OTHER.id) is None
+    with pytest.raises(DomainError, match="already retired"):
+        await desk.retire(GUILD, approved.story_id)
+    with pytest.raises(DomainError, match="not one of this server's own stories"):
+        await desk.retire(GUILD, 1)
+
+
+def test_sketches_see_small_changes_and_tell_stories_apart():
+    a = sketch(STORIES[0])
+    assert similarity(a, sketch(STORIES[0].replace("four", "five"))) >= 0.6
+    assert similarity(a, sketch(STORIES[0].upper() + "!!")) == 1.0
+    assert similarity(a, sketch(STORIES[1])) < 0.1
+    assert len(a) <= 64 and all(0 <= h < 2**63 for h in a)
+    assert sketch("") == [] and len(sketch("two words")) == 1
+
+
+def test_titles_come_from_the_first_words():
+    assert derive_title("It was late. Then it was not.") == "It was late"
+    long = derive_title("word " * 40)
+    assert len(long) <= 60 and long.endswith("…")
+
+
+async def test_sketch_lookups_use_an_index(services: Services):
+    plan = await services.db.fetchall(
+        "EXPLAIN QUERY PLAN SELECT source, ref_id, COUNT(*) FROM text_sketches "
+        "WHERE hash IN (1, 2, 3) AND guild_id IN (0, 5) GROUP BY source, ref_id",
+    )
+    steps = [row[3] for row in plan]
+    assert not any(step.startswith("SCAN text_sketches") for step in steps), steps
