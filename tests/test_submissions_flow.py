@@ -264,3 +264,34 @@ async def test_member_withdraws_a_pending_submission(bench: Bench):
     assert card["components"] == []
     late = await bench.press(stale, "bs:sub:withdraw:1")
     assert "already withdrawn" in late.content
+
+
+async def test_a_form_sent_across_a_restart_is_not_lost(bench: Bench):
+    await turn_on(bench)
+    opened = await bench.slash("submit")
+    nicu = bench.services.library.catalogue.by_slug("nicu")
+
+    await bench.restart()  # the member was still typing
+    sent = await bench.submit(
+        opened,
+        {
+            "story": STORIES[0],
+            "theme": [str(nicu.id)],
+            "credit": "anonymous",
+            "notes": ["child-illness"],
+            "consent": True,
+        },
+    )
+
+    assert "submission #1" in sent.content
+    card = card_of(bench, 1)
+    assert "Anonymously" in field(card, "Credit")
+    assert field(card, "Content notes") == "serious illness of a child"
+
+    reject = await bench.press(card, "bs:mod:reject:1", user=MODERATOR)
+    await bench.restart()
+    done = await bench.submit(reject, {"reason": "Too close to a real case."}, user=MODERATOR)
+
+    assert "rejected" in done.content
+    assert "Too close to a real case." in field(card_of(bench, 1), "Decision")
+    assert "Too close to a real case." in dms(bench)[0]["embeds"][0]["description"]

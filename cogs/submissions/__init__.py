@@ -41,9 +41,13 @@ from cogs.submissions.cards import (
     theme_name,
 )
 from cogs.submissions.forms import (
+    ANONYMOUSLY,
+    FORM_ID,
+    HANDLED,
     EditForm,
     RejectForm,
     SubmitForm,
+    answers,
     chosen_notes,
     chosen_theme,
 )
@@ -125,10 +129,10 @@ class ModeratorButton(
             if not submission.pending:
                 raise NotPending(submission)
             if self.action == "reject":
-                await interaction.response.send_modal(RejectForm(submission.id, cog.rejected))
+                await interaction.response.send_modal(RejectForm(submission.id, cog.form_done))
             else:
                 await interaction.response.send_modal(
-                    EditForm(submission, cog.bot.services.library.catalogue, cog.edited)
+                    EditForm(submission, cog.bot.services.library.catalogue, cog.form_done)
                 )
         except Exception as error:  # noqa: BLE001 - one error path for every interaction
             await answer_error(interaction, error)
@@ -384,26 +388,38 @@ class Submissions(commands.Cog):
             min_chars=settings.submission_min_chars,
             max_chars=settings.submission_max_chars,
             draft=draft,
-            on_done=self.form_sent,
+            on_done=self.form_done,
         )
 
-    async def form_sent(self, interaction: discord.Interaction, form: SubmitForm) -> None:
+    async def form_done(self, interaction: discord.Interaction, kind: str, ref: int) -> None:
+        """A form came back, from a live modal or (after a restart) from its data alone."""
+        answered = answers(interaction)
+        if kind == "submit":
+            await self.form_sent(interaction, answered, ref)
+        elif kind == "reject":
+            await self.rejected(interaction, answered, ref)
+        else:
+            await self.edited(interaction, answered, ref)
+
+    async def form_sent(
+        self, interaction: discord.Interaction, answered: dict[str, Any], replaces: int
+    ) -> None:
         if interaction.guild_id is None:
             raise DomainError("That only works inside a server.")
         draft = Draft(
             guild_id=interaction.guild_id,
             member_id=interaction.user.id,
             member_name=interaction.user.display_name,
-            body=form.story.value,
-            theme_id=chosen_theme(form.theme, form.catalogue),
-            notes=chosen_notes(form.notes),
-            anonymous=form.anonymous,
-            consent=form.consent.value,
+            body=str(answered.get("story") or ""),
+            theme_id=chosen_theme(answered, self.bot.services.library.catalogue),
+            notes=chosen_notes(answered),
+            anonymous=answered.get("credit") == ANONYMOUSLY,
+            consent=answered.get("consent") is True,
         )
         # Kept before any rule is checked: whatever happens next, the text is not lost.
         draft_id = await self.desk.save_draft(draft)
-        if form.draft is not None:
-            await self.desk.store.delete_draft(form.draft.id)
+        if replaces and await self.desk.draft(replaces, interaction.user.id) is not None:
+            await self.desk.store.delete_draft(replaces)
         await self.send_draft(interaction, dataclasses.replace(draft, id=draft_id), False)
 
     async def send_draft(
@@ -457,10 +473,12 @@ class Submissions(commands.Cog):
         await self.refresh_card(submission, skip_message=pressed)
         await self.tell_member(submission)
 
-    async def rejected(self, interaction: discord.Interaction, form: RejectForm) -> None:
+    async def rejected(
+        self, interaction: discord.Interaction, answered: dict[str, Any], submission_id: int
+    ) -> None:
         guild_id = await require_moderator(interaction)
         submission = await self.desk.reject(
-            form.submission_id, guild_id, actor(interaction), form.reason.value
+            submission_id, guild_id, actor(interaction), str(answered.get("reason") or "")
         )
         await interaction.response.send_message(
             f"Submission #{submission.id} is rejected; I'll tell the member who sent it.",
@@ -469,16 +487,18 @@ class Submissions(commands.Cog):
         await self.refresh_card(submission)
         await self.tell_member(submission)
 
-    async def edited(self, interaction: discord.Interaction, form: EditForm) -> None:
+    async def edited(
+        self, interaction: discord.Interaction, answered: dict[str, Any], submission_id: int
+    ) -> None:
         guild_id = await require_moderator(interaction)
         submission = await self.desk.edit(
-            form.submission.id,
+            submission_id,
             guild_id,
             actor(interaction),
-            title=form.story_title.value,
-            body=form.story.value,
-            theme_id=chosen_theme(form.theme, form.catalogue),
-            notes=chosen_notes(form.notes),
+            title=str(answered.get("title") or ""),
+            body=str(answered.get("story") or ""),
+            theme_id=chosen_theme(answered, self.bot.services.library.catalogue),
+            notes=chosen_notes(answered),
         )
         await interaction.response.send_message(
             f"Saved your edit of submission #{submission.id}; its card shows it.",
@@ -584,6 +604,27 @@ class Submissions(commands.Cog):
         return [
             app_commands.Choice(name=f"#{s.id} · {s.title}"[:100], value=str(s.id)) for s in stories
         ]
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Answer a form whose modal object a restart took away; discord.py drops those."""
+        if interaction.type != discord.InteractionType.modal_submit:
+            return
+        if interaction.extras.get(HANDLED):
+            return
+        match = FORM_ID.fullmatch(str((interaction.data or {}).get("custom_id", "")))
+        if match is None:
+            return
+        log.info(
+            "guild %s: answering form %s of user %s from its data (its modal is gone)",
+            interaction.guild_id,
+            match["kind"],
+            interaction.user.id,
+        )
+        try:
+            await self.form_done(interaction, match["kind"], int(match["ref"]))
+        except Exception as error:  # noqa: BLE001 - one error path for every interaction
+            await answer_error(interaction, error)
 
     @commands.Cog.listener()
     async def on_moderation_channel_set(self, guild_id: int, channel_id: int) -> None:

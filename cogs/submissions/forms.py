@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 
@@ -18,11 +21,53 @@ TEXT_INPUT_LIMIT = 4000
 SELECT_OPTIONS = 25
 
 
+FORM_ID = re.compile(r"bs:form:(?P<kind>submit|edit|reject):(?P<ref>[0-9]{1,18}):[0-9a-f]{8}")
+# Set on an interaction when a live modal object took it, so the restart path leaves it alone.
+HANDLED = "bs-form-handled"
+FormDone = Callable[[discord.Interaction, str, int], Awaitable[None]]
+
+
 class Form(discord.ui.Modal):
-    """A modal whose failures take the one error path instead of vanishing into a log."""
+    """A modal whose custom_id says what it is for, so its answer can be read without it.
+
+    discord.py drops a modal submit whose modal object is gone (after a restart); the cog
+    reads such answers from the interaction data instead, so what was typed is not lost.
+    Failures take the one error path instead of vanishing into a log.
+    """
+
+    def __init__(self, kind: str, ref: int, on_done: FormDone) -> None:
+        super().__init__(timeout=60 * 60, custom_id=f"bs:form:{kind}:{ref}:{secrets.token_hex(4)}")
+        self.kind = kind
+        self.ref = ref
+        self._on_done = on_done
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        interaction.extras[HANDLED] = True
+        return True
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        await self._on_done(interaction, self.kind, self.ref)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
         await answer_error(interaction, error)
+
+
+def answers(interaction: discord.Interaction) -> dict[str, Any]:
+    """custom_id -> what was typed (str), chosen (list) or ticked (bool), from the data."""
+    found: dict[str, Any] = {}
+
+    def walk(components: list[dict[str, Any]]) -> None:
+        for component in components:
+            if component.get("type") == 18:
+                walk([component.get("component") or {}])
+            elif component.get("type") == 1:
+                walk(component.get("components") or [])
+            elif component.get("custom_id"):
+                key = "values" if "values" in component else "value"
+                found[component["custom_id"]] = component.get(key)
+
+    walk(list((interaction.data or {}).get("components") or []))
+    return found
 
 
 def theme_select(catalogue: ThemeCatalogue, chosen: int | None) -> discord.ui.Select[Form]:
@@ -49,16 +94,18 @@ def notes_group(chosen: tuple[str, ...]) -> discord.ui.CheckboxGroup[Form]:
     return group
 
 
-def chosen_theme(select: discord.ui.Select[Form], catalogue: ThemeCatalogue) -> int | None:
-    value = select.values[0] if select.values else NOT_SURE
+def chosen_theme(answered: dict[str, Any], catalogue: ThemeCatalogue) -> int | None:
+    chosen = answered.get("theme") or [NOT_SURE]
+    value = str(chosen[0])
     if not value.isdigit() or value == NOT_SURE:
         return None
     theme = catalogue.get(int(value))
     return theme.id if theme else None
 
 
-def chosen_notes(group: discord.ui.CheckboxGroup[Form]) -> tuple[str, ...]:
-    return tuple(key for key in NOTE_LABELS if key in group.values)
+def chosen_notes(answered: dict[str, Any]) -> tuple[str, ...]:
+    ticked = answered.get("notes") or []
+    return tuple(key for key in NOTE_LABELS if key in ticked)
 
 
 class SubmitForm(Form, title="Share a story"):
@@ -71,12 +118,9 @@ class SubmitForm(Form, title="Share a story"):
         min_chars: int,
         max_chars: int,
         draft: Draft | None,
-        on_done: Callable[[discord.Interaction, SubmitForm], Awaitable[None]],
+        on_done: FormDone,
     ) -> None:
-        super().__init__(timeout=60 * 60)
-        self.catalogue = catalogue
-        self.draft = draft
-        self._on_done = on_done
+        super().__init__("submit", draft.id if draft else 0, on_done)
         self.story: discord.ui.TextInput[Form] = discord.ui.TextInput(
             custom_id="story",
             style=discord.TextStyle.paragraph,
@@ -141,13 +185,6 @@ class SubmitForm(Form, title="Share a story"):
             )
         )
 
-    @property
-    def anonymous(self) -> bool:
-        return self.credit.value == ANONYMOUSLY
-
-    async def on_submit(self, interaction: discord.Interaction, /) -> None:
-        await self._on_done(interaction, self)
-
 
 class EditForm(Form, title="Edit a submission"):
     """A moderator's edit: prefilled with the title, text, theme and notes."""
@@ -156,12 +193,9 @@ class EditForm(Form, title="Edit a submission"):
         self,
         submission: Submission,
         catalogue: ThemeCatalogue,
-        on_done: Callable[[discord.Interaction, EditForm], Awaitable[None]],
+        on_done: FormDone,
     ) -> None:
-        super().__init__(timeout=60 * 60)
-        self.submission = submission
-        self.catalogue = catalogue
-        self._on_done = on_done
+        super().__init__("edit", submission.id, on_done)
         self.story_title: discord.ui.TextInput[Form] = discord.ui.TextInput(
             custom_id="title", max_length=120, required=True, default=submission.title
         )
@@ -185,19 +219,10 @@ class EditForm(Form, title="Edit a submission"):
         self.notes = notes_group(submission.notes)
         self.add_item(discord.ui.Label(text="Content notes", component=self.notes))
 
-    async def on_submit(self, interaction: discord.Interaction, /) -> None:
-        await self._on_done(interaction, self)
-
 
 class RejectForm(Form, title="Reject a submission"):
-    def __init__(
-        self,
-        submission_id: int,
-        on_done: Callable[[discord.Interaction, RejectForm], Awaitable[None]],
-    ) -> None:
-        super().__init__(timeout=60 * 60)
-        self.submission_id = submission_id
-        self._on_done = on_done
+    def __init__(self, submission_id: int, on_done: FormDone) -> None:
+        super().__init__("reject", submission_id, on_done)
         self.reason: discord.ui.TextInput[Form] = discord.ui.TextInput(
             custom_id="reason",
             style=discord.TextStyle.paragraph,
@@ -212,6 +237,3 @@ class RejectForm(Form, title="Reject a submission"):
                 component=self.reason,
             )
         )
-
-    async def on_submit(self, interaction: discord.Interaction, /) -> None:
-        await self._on_done(interaction, self)
