@@ -172,6 +172,29 @@ class ScheduleStore:
                 ),
             )
 
+    async def save_many(self, rows: Sequence[ScheduleRow], by: int, now: int) -> None:
+        """Set up many schedules in one transaction (bulk imports and the benchmark)."""
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO daily_schedules (guild_id, channel_id, local_minute, timezone, "
+                "theme_id, active, next_due, next_local_date, updated_by, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                [
+                    (
+                        r.guild_id,
+                        r.channel_id,
+                        r.local_minute,
+                        r.timezone,
+                        r.theme_id,
+                        r.next_due,
+                        r.next_local_date,
+                        by,
+                        now,
+                    )
+                    for r in rows
+                ],
+            )
+
     async def turn_off(self, guild_id: int, by: int, now: int) -> bool:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
@@ -203,6 +226,19 @@ class ScheduleStore:
             (guild_id,),
         )
         return [PostRow(*row) for row in rows]
+
+    async def census(self) -> dict[str, int]:
+        """How many claimed posts are in each status (the benchmark's read-back)."""
+        rows = await self.db.fetchall("SELECT status, COUNT(*) FROM daily_posts GROUP BY status")
+        return {row[0]: row[1] for row in rows}
+
+    async def sent_posts(self) -> list[tuple[int, int, str, int]]:
+        """(guild, channel, local date, due) of every sent post (the benchmark's read-back)."""
+        rows = await self.db.fetchall(
+            "SELECT guild_id, channel_id, local_date, due_at FROM daily_posts WHERE status = ?",
+            (SENT,),
+        )
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
 
     # -- the scheduler --------------------------------------------------------------------
 
@@ -308,42 +344,41 @@ class ScheduleStore:
         """Record how attempts ended, all in one transaction."""
         if not outcomes:
             return
+        retries = [o for o in outcomes if o.status == PENDING]
+        done = [o for o in outcomes if o.status != PENDING]
         async with self.db.transaction() as conn:
-            for outcome in outcomes:
-                if outcome.status == PENDING:
-                    await conn.execute(
-                        "UPDATE daily_posts SET retry_at = ?, story_id = ? "
-                        "WHERE guild_id = ? AND local_date = ? AND status = ?",
-                        (
-                            outcome.retry_at,
-                            outcome.story_id,
-                            outcome.guild_id,
-                            outcome.local_date,
-                            PENDING,
-                        ),
-                    )
-                    continue
-                await conn.execute(
+            if retries:
+                await conn.executemany(
+                    "UPDATE daily_posts SET retry_at = ?, story_id = ? "
+                    "WHERE guild_id = ? AND local_date = ? AND status = ?",
+                    [(o.retry_at, o.story_id, o.guild_id, o.local_date, PENDING) for o in retries],
+                )
+            if done:
+                await conn.executemany(
                     "UPDATE daily_posts SET status = ?, retry_at = NULL, finished_at = ?, "
                     "story_id = COALESCE(?, story_id), channel_id = ?, message_id = ? "
                     "WHERE guild_id = ? AND local_date = ? AND status = ?",
-                    (
-                        outcome.status,
-                        now,
-                        outcome.story_id,
-                        outcome.channel_id,
-                        outcome.message_id,
-                        outcome.guild_id,
-                        outcome.local_date,
-                        PENDING,
-                    ),
+                    [
+                        (
+                            o.status,
+                            now,
+                            o.story_id,
+                            o.channel_id,
+                            o.message_id,
+                            o.guild_id,
+                            o.local_date,
+                            PENDING,
+                        )
+                        for o in done
+                    ],
                 )
-                if outcome.status == PAUSED:
-                    await conn.execute(
-                        "UPDATE daily_schedules SET paused_reason = ?, paused_at = ?, "
-                        "next_due = NULL WHERE guild_id = ?",
-                        (outcome.pause_reason, now, outcome.guild_id),
-                    )
+            paused = [o for o in done if o.status == PAUSED]
+            if paused:
+                await conn.executemany(
+                    "UPDATE daily_schedules SET paused_reason = ?, paused_at = ?, "
+                    "next_due = NULL WHERE guild_id = ?",
+                    [(o.pause_reason, now, o.guild_id) for o in paused],
+                )
 
     async def prune(self, before: int) -> int:
         """Forget finished posts older than ``before``; a claim only matters near its day."""
