@@ -270,22 +270,24 @@ class Submissions(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ModeratorButton, DraftButton, WithdrawButton)
-        self._spawn("submissions-start-up", self._start_up())
+        # Database work first and in line: it is quick unless the library changed, and a
+        # near-duplicate check must not run against a half-sketched library.
+        finished = await self.desk.finish_interrupted()
+        if finished:
+            log.info("finished %s approvals interrupted by a restart", finished)
+        await self.desk.sketch_library()
+        self._spawn("submissions-waiting-cards", self._post_all_waiting_cards())
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ModeratorButton, DraftButton, WithdrawButton)
 
-    async def _start_up(self) -> None:
-        """Finish what a crash interrupted, and post the cards that are still waiting."""
+    async def _post_all_waiting_cards(self) -> None:
+        """At start-up: post the cards that could not be posted before."""
         try:
-            finished = await self.desk.finish_interrupted()
-            if finished:
-                log.info("finished %s approvals interrupted by a restart", finished)
-            await self.desk.sketch_library()
             for guild_id in await self.desk.guilds_with_unposted_cards():
                 await self.post_waiting_cards(guild_id)
         except Exception:
-            log.exception("submissions start-up work failed")
+            log.exception("posting the waiting cards at start-up failed")
 
     # -- cards and DMs ------------------------------------------------------------------
 
