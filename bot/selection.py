@@ -11,6 +11,9 @@ from bot.storage.library import ANY_THEME, BUNDLED, RoundRow
 
 log = logging.getLogger(__name__)
 
+# Draws that lose a race for the same channel try again; more than this means a bug.
+MAX_ATTEMPTS = 20
+
 
 class Selector:
     def __init__(self, library: Library, rng: random.Random | None = None) -> None:
@@ -22,46 +25,42 @@ class Selector:
     ) -> Story | None:
         """The next story of the channel's round for ``theme_id`` (None: any theme).
 
-        The round lives in the database, so a restart carries on where it stopped; the
-        draw and the step forward are one transaction, so two members asking at once
-        never get the same story.
+        The round lives in the database, so a restart carries on where it stopped. A draw
+        reads the round, finds the story, and moves the round on only if nobody moved it
+        meanwhile (compare-and-set), so two members asking at once never get the same
+        story, and no lock is held while the story is looked up.
         """
         store = self.library.store
         theme = theme_id or ANY_THEME
         guild = guild_id or BUNDLED
-        async with store.db.transaction():
-            bundled_size, bundled_live = await store.pool_extent(theme, BUNDLED)
-            own_size, own_live = (
-                await store.pool_extent(theme, guild) if guild != BUNDLED else (0, 0)
+        for _ in range(MAX_ATTEMPTS):
+            bundled_size, bundled_live, own_size, own_live, seen = await store.draw_state(
+                theme, guild, channel_id
             )
             if bundled_live + own_live == 0:
                 return None
-            state = await store.get_round(channel_id, theme)
-            for _ in range(2):
-                if state is None or state.position >= state.size:
-                    state = RoundRow(
-                        seed=self._rng.getrandbits(62),
-                        size=bundled_size + own_size,
-                        bundled_size=bundled_size,
-                        position=0,
-                    )
-                position = state.position
-                while position < state.size:
-                    index = permute(position, state.size, state.seed)
-                    position += 1
-                    if index < state.bundled_size:
-                        row = await store.story_at(theme, BUNDLED, index)
-                    else:
-                        row = await store.story_at(theme, guild, index - state.bundled_size)
-                    if row is not None:
-                        await store.save_round(
-                            channel_id,
-                            theme,
-                            RoundRow(state.seed, state.size, state.bundled_size, position),
-                        )
-                        return Story.from_row(row)
-                state = None
-            log.warning(
-                "channel %s theme %s: live stories counted but none found", channel_id, theme
-            )
-            return None
+            state = seen
+            if state is None or state.position >= state.size:
+                state = RoundRow(
+                    seed=self._rng.getrandbits(62),
+                    size=bundled_size + own_size,
+                    bundled_size=bundled_size,
+                    position=0,
+                )
+            position = state.position
+            row = None
+            while row is None and position < state.size:
+                index = permute(position, state.size, state.seed)
+                position += 1
+                if index < state.bundled_size:
+                    row = await store.story_at(theme, BUNDLED, index)
+                else:
+                    row = await store.story_at(theme, guild, index - state.bundled_size)
+            # Past the last live story of a round: the next attempt starts a new round.
+            moved = RoundRow(state.seed, state.size, state.bundled_size, position)
+            if await store.move_round(channel_id, theme, seen, moved) and row is not None:
+                return Story.from_row(row)
+        log.error(
+            "channel %s theme %s: no draw succeeded in %s attempts", channel_id, theme, MAX_ATTEMPTS
+        )
+        return None

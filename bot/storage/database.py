@@ -95,13 +95,26 @@ class Database:
             finally:
                 self._owner = None
 
+    # execute_fetchall is one trip to aiosqlite's thread; execute + fetch + close would be
+    # three, and under load every trip waits for a turn of the event loop.
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, tuple(params)) as cursor:
-            return await cursor.fetchone()
+        rows = await self._conn.execute_fetchall(sql, tuple(params))
+        return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._conn.execute_fetchall(sql, tuple(params)))
+
+    async def write_returning(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """One statement (with RETURNING) as its own atomic change, in one trip.
+
+        It waits for any open transaction of another task instead of joining it, and holds
+        the write lock for that one trip only.
+        """
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
+            return list(await self._conn.execute_fetchall(sql, tuple(params)))
+        async with self._write_lock:
+            return list(await self._conn.execute_fetchall(sql, tuple(params)))
 
     async def schema_version(self) -> int:
         row = await self.fetchone("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")

@@ -19,8 +19,31 @@ _STORY_COLUMNS = (
 
 # The statements a /story, "Another story", /themes or autocomplete runs. Named here so
 # tests can check that none of them scans a table (their cost must not grow with the library).
-LIVE_COUNTS_SQL = "SELECT theme_id, live FROM pool_sizes WHERE guild_id = ?"
+LIVE_COUNTS_SQL = (
+    "SELECT theme_id, SUM(live) FROM pool_sizes WHERE guild_id IN (0, ?) GROUP BY theme_id"
+)
 POOL_EXTENT_SQL = "SELECT next_ordinal, live FROM pool_sizes WHERE guild_id = ? AND theme_id = ?"
+# Everything a draw needs to know, in one trip: ?1 theme, ?2 guild (0: none), ?3 channel.
+DRAW_STATE_SQL = (
+    "SELECT"
+    " (SELECT next_ordinal FROM pool_sizes WHERE guild_id = 0 AND theme_id = ?1),"
+    " (SELECT live FROM pool_sizes WHERE guild_id = 0 AND theme_id = ?1),"
+    " (SELECT next_ordinal FROM pool_sizes WHERE guild_id = ?2 AND theme_id = ?1 AND ?2 != 0),"
+    " (SELECT live FROM pool_sizes WHERE guild_id = ?2 AND theme_id = ?1 AND ?2 != 0),"
+    " (SELECT seed FROM rounds WHERE channel_id = ?3 AND theme_id = ?1),"
+    " (SELECT size FROM rounds WHERE channel_id = ?3 AND theme_id = ?1),"
+    " (SELECT bundled_size FROM rounds WHERE channel_id = ?3 AND theme_id = ?1),"
+    " (SELECT position FROM rounds WHERE channel_id = ?3 AND theme_id = ?1)"
+)
+# Compare-and-set: a draw moves the round on only from the state it read.
+START_ROUND_SQL = (
+    "INSERT INTO rounds (channel_id, theme_id, seed, size, bundled_size, position) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, theme_id) DO NOTHING RETURNING 1"
+)
+ADVANCE_ROUND_SQL = (
+    "UPDATE rounds SET seed = ?, size = ?, bundled_size = ?, position = ? "
+    "WHERE channel_id = ? AND theme_id = ? AND seed = ? AND position = ? RETURNING 1"
+)
 STORY_AT_SQL = (
     f"SELECT {_STORY_COLUMNS} FROM pool_members pm JOIN stories s ON s.id = pm.story_id "
     "WHERE pm.theme_id = ? AND pm.guild_id = ? AND pm.ordinal = ? AND s.active = 1"
@@ -37,6 +60,9 @@ SAVE_ROUND_SQL = (
 )
 SERVING_QUERIES: dict[str, tuple[str, tuple[int, ...]]] = {
     "live_counts": (LIVE_COUNTS_SQL, (1,)),
+    "draw_state": (DRAW_STATE_SQL, (1, 1, 1)),
+    "start_round": (START_ROUND_SQL, (1, 1, 1, 1, 1, 1)),
+    "advance_round": (ADVANCE_ROUND_SQL, (1, 1, 1, 1, 1, 1, 1, 1)),
     "pool_extent": (POOL_EXTENT_SQL, (1, 1)),
     "story_at": (STORY_AT_SQL, (1, 1, 1)),
     "story": (STORY_SQL, (1,)),
@@ -121,12 +147,8 @@ class LibraryStore:
 
     async def live_counts(self, guild_id: int) -> dict[int, int]:
         """Stories a member of ``guild_id`` can be served, per theme (0: all)."""
-        counts: dict[int, int] = {}
-        guilds = (BUNDLED, guild_id) if guild_id != BUNDLED else (BUNDLED,)
-        for guild in guilds:
-            for theme_id, live in await self.db.fetchall(LIVE_COUNTS_SQL, (guild,)):
-                counts[theme_id] = counts.get(theme_id, 0) + live
-        return counts
+        rows = await self.db.fetchall(LIVE_COUNTS_SQL, (guild_id,))
+        return {int(theme_id): int(live) for theme_id, live in rows}
 
     # -- data files ---------------------------------------------------------------------
 
@@ -320,6 +342,41 @@ class LibraryStore:
 
     async def story(self, story_id: int) -> sqlite3.Row | None:
         return await self.db.fetchone(STORY_SQL, (story_id,))
+
+    async def draw_state(
+        self, theme_id: int, guild_id: int, channel_id: int
+    ) -> tuple[int, int, int, int, RoundRow | None]:
+        """(bundled ordinals, bundled live, own ordinals, own live, the channel's round)."""
+        row = await self.db.fetchone(DRAW_STATE_SQL, (theme_id, guild_id, channel_id))
+        assert row is not None  # a SELECT without FROM always yields its one row
+        sizes = [int(v or 0) for v in row[:4]]
+        round_row = RoundRow(*row[4:]) if row[4] is not None else None
+        return sizes[0], sizes[1], sizes[2], sizes[3], round_row
+
+    async def move_round(
+        self, channel_id: int, theme_id: int, seen: RoundRow | None, new: RoundRow
+    ) -> bool:
+        """Move the round to ``new`` if it is still as ``seen``; False if another draw won."""
+        if seen is None:
+            done = await self.db.write_returning(
+                START_ROUND_SQL,
+                (channel_id, theme_id, new.seed, new.size, new.bundled_size, new.position),
+            )
+        else:
+            done = await self.db.write_returning(
+                ADVANCE_ROUND_SQL,
+                (
+                    new.seed,
+                    new.size,
+                    new.bundled_size,
+                    new.position,
+                    channel_id,
+                    theme_id,
+                    seen.seed,
+                    seen.position,
+                ),
+            )
+        return bool(done)
 
     async def get_round(self, channel_id: int, theme_id: int) -> RoundRow | None:
         row = await self.db.fetchone(GET_ROUND_SQL, (channel_id, theme_id))
