@@ -13,6 +13,7 @@ from bot.errors import UnknownTheme
 # A near miss must be this close (difflib ratio) to resolve on its own; "nicuu" -> "nicu".
 RESOLVE_CUTOFF = 0.8
 SUGGEST_CUTOFF = 0.5
+CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,9 @@ class ThemeCatalogue:
             for name in (theme.slug, theme.title, *theme.aliases):
                 self._names.setdefault(normalise(name), theme)
             self._names.setdefault(normalise(theme.slug.replace("-", " ")), theme)
+        # Autocomplete asks the same prefixes again and again; the catalogue never changes
+        # (a new import builds a new one), so answers can be kept.
+        self._cache: dict[str, list[ThemeMatch]] = {}
 
     def __iter__(self):  # noqa: ANN204 - an iterator of Theme
         return iter(self._themes)
@@ -68,7 +72,12 @@ class ThemeCatalogue:
 
     def _scored(self, query: str) -> list[ThemeMatch]:
         wanted = normalise(query)
+        cached = self._cache.get(wanted)
+        if cached is not None:
+            return cached
         best: dict[int, float] = {}
+        # difflib keeps what it learns about its second sequence, so the query goes there.
+        matcher = difflib.SequenceMatcher(None, "", wanted)
         for name, theme in self._names.items():
             if name == wanted:
                 score = 2.0
@@ -77,11 +86,20 @@ class ThemeCatalogue:
             elif wanted in name.split() or (len(wanted) >= 3 and wanted in name):
                 score = 1.2
             else:
-                score = difflib.SequenceMatcher(None, wanted, name).ratio()
+                matcher.set_seq1(name)
+                # The quick bounds rule most names out before the costly ratio.
+                score = matcher.quick_ratio()
+                if score >= SUGGEST_CUTOFF:
+                    score = matcher.ratio()
+                else:
+                    score /= 2
             if score > best.get(theme.id, -1.0):
                 best[theme.id] = score
         matches = [ThemeMatch(self._by_id[i], s) for i, s in best.items()]
         matches.sort(key=lambda m: (-m.score, m.theme.slug))
+        if len(self._cache) >= CACHE_SIZE:
+            self._cache.clear()
+        self._cache[wanted] = matches
         return matches
 
     def search(self, query: str, limit: int = 25) -> list[Theme]:
@@ -97,6 +115,9 @@ class ThemeCatalogue:
         that is clearly closer to one theme than to any other.
         """
         wanted = normalise(query)
+        exact = self._names.get(wanted)
+        if exact is not None:
+            return exact
         matches = self._scored(query)
         if wanted and matches:
             top = matches[0]
