@@ -104,6 +104,8 @@ class InteractionState:
     followups: list[dict[str, Any]] = field(default_factory=list)
     # The message whose component was used, for UPDATE_MESSAGE (type 7) answers.
     source_message_id: str | None = None
+    # When the first answer arrived (time.perf_counter), for the benchmark's latencies.
+    answered_at: float | None = None
 
 
 class FakeDiscord:
@@ -342,6 +344,7 @@ class FakeDiscord:
         if problems:
             return self._error(request, body, 400, code, problems)
         state.response = body
+        state.answered_at = time.perf_counter()
         answer: dict[str, Any] = {
             "interaction": {"id": str(interaction_id), "type": 2},
         }

@@ -1,0 +1,232 @@
+"""Run every benchmark and write BENCHMARKS.md: ``python -m bench.run`` (about 5 minutes).
+
+Each measurement runs in a fresh process so start-up, import and memory are whole-process
+numbers; serving is measured against a baseline handler in the same process (bench/serve.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / ".work"
+THEMES = 200
+# size -> (servers, channels with memory); the largest is the issue's target shape.
+SHAPES = {1_000: (20, 50), 100_000: (2_000, 5_000), 1_000_000: (20_000, 50_000)}
+STORIES_PER_SERVER = 5
+
+
+def run_json(*args: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+async def _import(db: Path, data: Path) -> dict:
+    from bot.library import Library
+    from bot.settings import load_settings
+    from bot.storage import open_database
+    from bot.storage.library import LibraryStore
+
+    settings = load_settings({"DATABASE_PATH": str(db), "DATA_DIR": str(data)}, require_token=False)
+    async with open_database(settings.database_path) as database:
+        library = Library(LibraryStore(database), lambda: datetime.now(UTC))
+        started = time.perf_counter()
+        report = await library.import_bundle(settings.data_dir)
+        took = time.perf_counter() - started
+    return {
+        "seconds": took,
+        "added": report.added,
+        "skipped": report.skipped,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+async def _seed(db: Path, servers: int, channels: int) -> tuple[dict, list[tuple[int, int]]]:
+    from bench.corpus import seed_servers
+    from bot.storage import open_database
+    from bot.storage.library import LibraryStore
+
+    async with open_database(db) as database:
+        themes = [t.id for t in await LibraryStore(database).themes()]
+        started = time.perf_counter()
+        _, pairs = await seed_servers(database, servers, STORIES_PER_SERVER, channels, themes)
+    return {"seconds": time.perf_counter() - started}, pairs
+
+
+def measure(size: int) -> dict:
+    from bench.corpus import write_corpus
+
+    servers, channels = SHAPES[size]
+    folder = WORK / str(size)
+    data = folder / "data"
+    db = folder / "bench.sqlite3"
+    pairs = folder / "pairs.json"
+    for stale in folder.glob("bench.sqlite3*"):
+        stale.unlink()
+    started = time.perf_counter()
+    if not (data / "stories.jsonl").exists():
+        write_corpus(data, size, THEMES)
+    print(f"[{size}] corpus ready in {time.perf_counter() - started:.1f}s", flush=True)
+    first = run_json("bench.run", "--import", str(db), str(data))
+    again = run_json("bench.run", "--import", str(db), str(data))
+    print(f"[{size}] import {first['seconds']:.1f}s, again {again['seconds']:.2f}s", flush=True)
+    seed = run_json("bench.run", "--seed", str(db), str(servers), str(channels), str(pairs))
+    print(f"[{size}] {servers} servers, {channels} channels seeded in {seed['seconds']:.1f}s")
+    serve = run_json("bench.serve", str(db), str(data), str(pairs))
+    print(f"[{size}] serving: {json.dumps(serve)}", flush=True)
+    return {
+        "size": size,
+        "servers": servers,
+        "channels": channels,
+        "import": first,
+        "reimport": again,
+        "serve": serve,
+    }
+
+
+def verdicts(row: dict) -> list[tuple[str, str, bool]]:
+    s = row["serve"]
+    return [
+        (
+            "/story p99 ≤ 1.5 × baseline p99",
+            f"{s['story_p99_ms'] / s['base_p99_ms']:.2f}×",
+            s["story_p99_ms"] <= 1.5 * s["base_p99_ms"],
+        ),
+        (
+            "/story throughput ≥ 0.8 × baseline (100 in flight)",
+            f"{s['story_per_s'] / s['base_per_s']:.2f}×",
+            s["story_per_s"] >= 0.8 * s["base_per_s"],
+        ),
+        (
+            "autocomplete p99 ≤ 1.5 × baseline p99",
+            f"{s['ac_p99_ms'] / s['ac_base_p99_ms']:.2f}×",
+            s["ac_p99_ms"] <= 1.5 * s["ac_base_p99_ms"],
+        ),
+        (
+            "start-up, library imported, to ready < 2 s",
+            f"{s['startup_s']:.2f} s",
+            s["startup_s"] < 2,
+        ),
+        (
+            "import of the data file < 60 s",
+            f"{row['import']['seconds']:.1f} s",
+            row["import"]["seconds"] < 60,
+        ),
+        (
+            "import again, unchanged < 5 s",
+            f"{row['reimport']['seconds']:.2f} s",
+            row["reimport"]["seconds"] < 5,
+        ),
+        (
+            "peak memory of the serving process < 150 MB",
+            f"{s['peak_mb']:.0f} MB",
+            s["peak_mb"] < 150,
+        ),
+    ]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
+
+
+def write_report(rows: list[dict], took: float) -> None:
+    path = ROOT / "BENCHMARKS.md"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    marker_start, marker_end = "<!-- library:start -->", "<!-- library:end -->"
+    lines = [
+        marker_start,
+        "## Library and `/story` at every size",
+        "",
+        f"Run on {datetime.now(UTC):%Y-%m-%d} on {machine()}, with `python -m bench.run` "
+        f"({took / 60:.1f} minutes in all). {THEMES} themes; each server owns "
+        f"{STORIES_PER_SERVER} stories of its own; every channel with memory is half way "
+        "through a round. Latency is from the interaction payload entering discord.py to the "
+        "answer reaching the stand-in Discord, with 100 interactions in flight; the baseline is "
+        "a command on the same tree answering a fixed card through the same path.",
+        "",
+        "| stories | servers | channels | /story p50 / p99 / max ms | baseline p50 / p99 / max ms "
+        "| /story per s | baseline per s | autocomplete p99 ms | its baseline p99 ms "
+        "| import s | import again s | start-up s | process to ready s | peak MB |",
+        "|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        s = row["serve"]
+        lines.append(
+            f"| {row['size']:,} | {row['servers']:,} | {row['channels']:,} "
+            f"| {s['story_p50_ms']:.1f} / {s['story_p99_ms']:.1f} / {s['story_max_ms']:.1f} "
+            f"| {s['base_p50_ms']:.1f} / {s['base_p99_ms']:.1f} / {s['base_max_ms']:.1f} "
+            f"| {s['story_per_s']:.0f} | {s['base_per_s']:.0f} "
+            f"| {s['ac_p99_ms']:.1f} | {s['ac_base_p99_ms']:.1f} "
+            f"| {row['import']['seconds']:.1f} | {row['reimport']['seconds']:.2f} "
+            f"| {s['startup_s']:.2f} | {s['process_to_ready_s']:.2f} | {s['peak_mb']:.0f} |"
+        )
+    largest = max(rows, key=lambda r: r["size"])
+    lines += [
+        "",
+        f"Targets, at the largest size run ({largest['size']:,} stories):",
+        "",
+        "| target | measured | met |",
+        "|---|---:|:---:|",
+    ]
+    for name, value, ok in verdicts(largest):
+        lines.append(f"| {name} | {value} | {'yes' if ok else '**no**'} |")
+    lines += ["", marker_end]
+    block = "\n".join(lines)
+    if marker_start in old and marker_end in old:
+        head, rest = old.split(marker_start, 1)
+        tail = rest.split(marker_end, 1)[1]
+        text = head + block + tail
+    elif old:
+        text = old.rstrip() + "\n\n" + block + "\n"
+    else:
+        text = "# Benchmarks\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.run")
+    parser.add_argument("--sizes", default="1000,100000,1000000")
+    parser.add_argument("--import", dest="import_args", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", dest="seed_args", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.import_args:
+        db, data = (Path(a) for a in args.import_args)
+        print(json.dumps(asyncio.run(_import(db, data))))
+        return
+    if args.seed_args:
+        db, servers, channels, pairs_file = args.seed_args
+        result, pairs = asyncio.run(_seed(Path(db), int(servers), int(channels)))
+        Path(pairs_file).write_text(json.dumps(pairs))
+        print(json.dumps(result))
+        return
+    started = time.perf_counter()
+    rows = [measure(int(size)) for size in args.sizes.split(",")]
+    write_report(rows, time.perf_counter() - started)
+    for name, value, ok in verdicts(max(rows, key=lambda r: r["size"])):
+        print(f"{'ok  ' if ok else 'MISS'} {name}: {value}")
+
+
+if __name__ == "__main__":
+    main()

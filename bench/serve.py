@@ -1,0 +1,149 @@
+"""One serving process, measured whole: start-up, latency against a baseline, memory.
+
+Run by bench/run.py as ``python -m bench.serve DB DATA_DIR PAIRS_FILE``; prints one JSON line.
+The bot runs exactly as in the end-to-end tests: the real discord.py client and command tree
+against the stand-in Discord of tests/discord_bench, interactions in through the gateway
+handler, answers out through discord.py's HTTP client. The baseline is a command on the same
+tree that answers a fixed card, so both go through the same path and machine noise cancels.
+"""
+
+from __future__ import annotations
+
+import time
+
+PROCESS_START = time.perf_counter()
+
+import asyncio  # noqa: E402 - the clock above must start before the imports it measures
+import json  # noqa: E402
+import random  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import discord  # noqa: E402
+from discord import app_commands  # noqa: E402
+
+from tests.discord_bench import payloads  # noqa: E402
+from tests.discord_bench.harness import Bench  # noqa: E402
+from tests.discord_bench.payloads import MEMBER, Where  # noqa: E402
+
+IMPORTED = time.perf_counter()
+
+IN_FLIGHT = 100
+ROUNDS = 4
+PER_ROUND = 600
+
+FIXED_CARD = discord.Embed(
+    title="A fixed card",
+    description="The baseline answers this card: same path, no library work. " * 4,
+    colour=0x8FB9A8,
+).set_footer(text="baseline")
+
+
+def add_baseline(tree: app_commands.CommandTree) -> None:
+    @tree.command(name="baseline", description="Benchmark baseline: a fixed card")
+    @app_commands.describe(theme="ignored")
+    async def baseline(interaction: discord.Interaction, theme: str | None = None) -> None:
+        await interaction.response.send_message(embed=FIXED_CARD)
+
+    @baseline.autocomplete("theme")
+    async def baseline_complete(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=f"choice {n}", value=f"v{n}") for n in range(25)]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def drive(bench: Bench, make_payload, count: int) -> tuple[list[float], float]:
+    """Keep IN_FLIGHT interactions in flight until ``count`` were answered."""
+    latencies: list[float] = []
+    queue = iter(range(count))
+
+    async def worker() -> None:
+        for _ in queue:
+            payload = make_payload()
+            sent = time.perf_counter()
+            reply = await bench.send(payload, wait=False)
+            await asyncio.wait_for(reply.state.responded, timeout=10)
+            latencies.append(reply.state.answered_at - sent)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
+    wall = time.perf_counter() - started
+    bench.discord.interactions.clear()
+    for messages in bench.discord.messages.values():
+        messages.clear()
+    return latencies, count / wall
+
+
+async def main(db: Path, data_dir: Path, pairs: list[tuple[int, int]]) -> dict[str, float]:
+    rng = random.Random(5)
+    env = {"DATABASE_PATH": str(db), "DATA_DIR": str(data_dir)}
+    work = db.parent
+    bench = Bench(work, env=env)
+    await bench.discord.start()
+    discord.http.Route.BASE = bench.discord.base_url
+    started = time.perf_counter()
+    await bench.start_bot()
+    ready = time.perf_counter()
+    add_baseline(bench.bot.tree)
+    slugs = [t.slug for t in bench.services.library.catalogue]
+
+    def where() -> Where:
+        guild, channel = rng.choice(pairs)
+        return Where(guild_id=guild, channel_id=channel)
+
+    def story() -> dict:
+        return payloads.command("story", {"theme": rng.choice(slugs)}, MEMBER, where())
+
+    def baseline() -> dict:
+        return payloads.command("baseline", {"theme": rng.choice(slugs)}, MEMBER, where())
+
+    def complete() -> dict:
+        prefix = rng.choice(slugs)[: rng.randint(2, 12)]
+        return payloads.command("story", {"theme": prefix}, MEMBER, where(), focused="theme")
+
+    def complete_baseline() -> dict:
+        prefix = rng.choice(slugs)[: rng.randint(2, 12)]
+        return payloads.command("baseline", {"theme": prefix}, MEMBER, where(), focused="theme")
+
+    results: dict[str, list[float]] = {k: [] for k in ("story", "base", "ac", "ac_base")}
+    rates: dict[str, list[float]] = {k: [] for k in results}
+    await drive(bench, baseline, 200)  # warm up both paths
+    await drive(bench, story, 200)
+    # Alternate so drift in the machine hits both sides alike.
+    for _ in range(ROUNDS):
+        for key, make in (
+            ("base", baseline),
+            ("story", story),
+            ("ac_base", complete_baseline),
+            ("ac", complete),
+        ):
+            latencies, rate = await drive(bench, make, PER_ROUND)
+            results[key] += latencies
+            rates[key].append(rate)
+    await bench.stop_bot()
+    await bench.discord.stop()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out: dict[str, float] = {
+        "import_s": IMPORTED - PROCESS_START,
+        "startup_s": ready - started,
+        "process_to_ready_s": ready - PROCESS_START,
+        "peak_mb": peak_mb,
+    }
+    for key, values in results.items():
+        out[f"{key}_p50_ms"] = percentile(values, 0.50) * 1000
+        out[f"{key}_p99_ms"] = percentile(values, 0.99) * 1000
+        out[f"{key}_max_ms"] = max(values) * 1000
+        out[f"{key}_per_s"] = sorted(rates[key])[len(rates[key]) // 2]
+    return out
+
+
+if __name__ == "__main__":
+    db_path, data, pairs_path = (Path(a) for a in sys.argv[1:4])
+    pairs_read = [(int(g), int(c)) for g, c in json.loads(pairs_path.read_text())]
+    print(json.dumps(asyncio.run(main(db_path, data, pairs_read))))
