@@ -87,6 +87,12 @@ async def main(db: Path, data_dir: Path, pairs: list[tuple[int, int]]) -> dict[s
     bench = Bench(work, env=env)
     await bench.discord.start()
     discord.http.Route.BASE = bench.discord.base_url
+    # The first start after an import also sketches the new stories for the submissions'
+    # near-duplicate check, once; the target is about every start after that.
+    first = time.perf_counter()
+    await bench.start_bot()
+    first_ready = time.perf_counter()
+    await bench.stop_bot()
     started = time.perf_counter()
     await bench.start_bot()
     ready = time.perf_counter()
@@ -132,7 +138,8 @@ async def main(db: Path, data_dir: Path, pairs: list[tuple[int, int]]) -> dict[s
     out: dict[str, float] = {
         "import_s": IMPORTED - PROCESS_START,
         "startup_s": ready - started,
-        "process_to_ready_s": ready - PROCESS_START,
+        "first_start_s": first_ready - first,
+        "process_to_ready_s": first_ready - PROCESS_START,
         "peak_mb": peak_mb,
     }
     for key, values in results.items():
