@@ -84,6 +84,23 @@ async def answer_error(interaction: discord.Interaction, error: BaseException) -
         )
 
 
+class ErrorPathItem:
+    """Mix into a component (before ``ui.DynamicItem``) and implement :meth:`run`.
+
+    discord.py only logs what a dynamic item's callback raises, so the member would see
+    "This interaction failed"; this sends such failures down the one error path instead.
+    """
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await self.run(interaction)
+        except Exception as error:  # noqa: BLE001 - one error path for every interaction
+            await answer_error(interaction, error)
+
+    async def run(self, interaction: discord.Interaction[Any]) -> None:
+        raise NotImplementedError
+
+
 class StoryTree(app_commands.CommandTree["StoryBot"]):
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /

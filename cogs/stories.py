@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import StoryBot, answer_error
+from bot.client import ErrorPathItem, StoryBot
 from bot.errors import DomainError, NoStories
 from bot.themes import Theme
 from cogs.cards import story_embed
@@ -46,6 +46,7 @@ async def serve_story(interaction: discord.Interaction[StoryBot], theme: Theme |
 
 
 class AnotherStoryButton(
+    ErrorPathItem,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"bs:story:next:(?P<theme>[0-9]{1,10})",
 ):
@@ -72,18 +73,15 @@ class AnotherStoryButton(
     ) -> AnotherStoryButton:
         return cls(int(match["theme"]))
 
-    async def callback(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
-        try:
-            theme = None
-            if self.theme_id:
-                theme = interaction.client.services.library.catalogue.get(self.theme_id)
-                if theme is None:
-                    raise DomainError(
-                        "That theme has left the library. `/themes` shows what there is now."
-                    )
-            await serve_story(interaction, theme)
-        except Exception as error:  # noqa: BLE001 - one error path for every interaction
-            await answer_error(interaction, error)
+    async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
+        theme = None
+        if self.theme_id:
+            theme = interaction.client.services.library.catalogue.get(self.theme_id)
+            if theme is None:
+                raise DomainError(
+                    "That theme has left the library. `/themes` shows what there is now."
+                )
+        await serve_story(interaction, theme)
 
 
 class StoryControls(discord.ui.View):
@@ -124,6 +122,7 @@ def themes_page(
 
 
 class ThemesPageButton(
+    ErrorPathItem,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"bs:themes:(?P<label>prev|next):(?P<page>[0-9]{1,4})",
 ):
@@ -152,14 +151,11 @@ class ThemesPageButton(
         label = "Previous" if match["label"] == "prev" else "Next"
         return cls(int(match["page"]), label)
 
-    async def callback(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
-        try:
-            library = interaction.client.services.library
-            counts = await library.counts(interaction.guild_id or 0)
-            embed, view = themes_page(list(library.catalogue), counts, self.page)
-            await interaction.response.edit_message(embed=embed, view=view)
-        except Exception as error:  # noqa: BLE001 - one error path for every interaction
-            await answer_error(interaction, error)
+    async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
+        library = interaction.client.services.library
+        counts = await library.counts(interaction.guild_id or 0)
+        embed, view = themes_page(list(library.catalogue), counts, self.page)
+        await interaction.response.edit_message(embed=embed, view=view)
 
 
 @app_commands.allowed_installs(guilds=True, users=True)

@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import StoryBot, answer_error
+from bot.client import ErrorPathItem, StoryBot, answer_error
 from bot.errors import DomainError
 from bot.storage.submissions import SubmissionStore
 from bot.submissions import (
@@ -93,6 +93,7 @@ async def _respond(
 
 
 class ModeratorButton(
+    ErrorPathItem,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"bs:mod:(?P<action>approve|reject|edit):(?P<id>[0-9]{1,18})",
 ):
@@ -118,24 +119,21 @@ class ModeratorButton(
     ) -> ModeratorButton:
         return cls(match["action"], int(match["id"]))
 
-    async def callback(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
-        try:
-            guild_id = await require_moderator(interaction)
-            cog = _cog(interaction)
-            if self.action == "approve":
-                await cog.approve(interaction, guild_id, self.submission_id)
-                return
-            submission = await cog.desk.in_guild(self.submission_id, guild_id)
-            if not submission.pending:
-                raise NotPending(submission)
-            if self.action == "reject":
-                await interaction.response.send_modal(RejectForm(submission.id, cog.form_done))
-            else:
-                await interaction.response.send_modal(
-                    EditForm(submission, cog.bot.services.library.catalogue, cog.form_done)
-                )
-        except Exception as error:  # noqa: BLE001 - one error path for every interaction
-            await answer_error(interaction, error)
+    async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
+        guild_id = await require_moderator(interaction)
+        cog = _cog(interaction)
+        if self.action == "approve":
+            await cog.approve(interaction, guild_id, self.submission_id)
+            return
+        submission = await cog.desk.in_guild(self.submission_id, guild_id)
+        if not submission.pending:
+            raise NotPending(submission)
+        if self.action == "reject":
+            await interaction.response.send_modal(RejectForm(submission.id, cog.form_done))
+        else:
+            await interaction.response.send_modal(
+                EditForm(submission, cog.bot.services.library.catalogue, cog.form_done)
+            )
 
 
 class ModeratorCard(discord.ui.View):
@@ -146,6 +144,7 @@ class ModeratorCard(discord.ui.View):
 
 
 class DraftButton(
+    ErrorPathItem,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"bs:draft:(?P<action>send|edit):(?P<id>[0-9]{1,18})",
 ):
@@ -173,21 +172,18 @@ class DraftButton(
     ) -> DraftButton:
         return cls(match["action"], int(match["id"]))
 
-    async def callback(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
-        try:
-            cog = _cog(interaction)
-            draft = await cog.desk.draft(self.draft_id, interaction.user.id)
-            if draft is None:
-                raise DomainError(
-                    "That draft is no longer here (it was sent, replaced or is over a week "
-                    "old). Use `/submit` to start again."
-                )
-            if self.action == "edit":
-                await interaction.response.send_modal(cog.form(draft))
-            else:
-                await cog.send_draft(interaction, draft, confirmed=True)
-        except Exception as error:  # noqa: BLE001 - one error path for every interaction
-            await answer_error(interaction, error)
+    async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
+        cog = _cog(interaction)
+        draft = await cog.desk.draft(self.draft_id, interaction.user.id)
+        if draft is None:
+            raise DomainError(
+                "That draft is no longer here (it was sent, replaced or is over a week "
+                "old). Use `/submit` to start again."
+            )
+        if self.action == "edit":
+            await interaction.response.send_modal(cog.form(draft))
+        else:
+            await cog.send_draft(interaction, draft, confirmed=True)
 
 
 def draft_controls(draft_id: int, *, can_send: bool) -> discord.ui.View:
@@ -199,6 +195,7 @@ def draft_controls(draft_id: int, *, can_send: bool) -> discord.ui.View:
 
 
 class WithdrawButton(
+    ErrorPathItem,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"bs:sub:withdraw:(?P<id>[0-9]{1,18})",
 ):
@@ -224,21 +221,18 @@ class WithdrawButton(
     ) -> WithdrawButton:
         return cls(int(match["id"]))
 
-    async def callback(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
-        try:
-            if interaction.guild_id is None:
-                raise DomainError("That only works inside a server.")
-            cog = _cog(interaction)
-            submission = await cog.desk.withdraw(
-                self.submission_id, interaction.guild_id, actor(interaction)
-            )
-            embed, view = await cog.mine_page(interaction.guild_id, interaction.user.id)
-            await interaction.response.edit_message(
-                content=f"Submission #{submission.id} is withdrawn.", embed=embed, view=view
-            )
-            await cog.refresh_card(submission)
-        except Exception as error:  # noqa: BLE001 - one error path for every interaction
-            await answer_error(interaction, error)
+    async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
+        if interaction.guild_id is None:
+            raise DomainError("That only works inside a server.")
+        cog = _cog(interaction)
+        submission = await cog.desk.withdraw(
+            self.submission_id, interaction.guild_id, actor(interaction)
+        )
+        embed, view = await cog.mine_page(interaction.guild_id, interaction.user.id)
+        await interaction.response.edit_message(
+            content=f"Submission #{submission.id} is withdrawn.", embed=embed, view=view
+        )
+        await cog.refresh_card(submission)
 
 
 # -- the cog ---------------------------------------------------------------------------------
