@@ -119,8 +119,8 @@ async def main(db: Path, data_dir: Path, pairs: list[tuple[int, int]]) -> dict[s
 
     results: dict[str, list[float]] = {k: [] for k in ("story", "base", "ac", "ac_base")}
     rates: dict[str, list[float]] = {k: [] for k in results}
-    await drive(bench, baseline, 200)  # warm up both paths
-    await drive(bench, story, 200)
+    for make in (baseline, story, complete_baseline, complete):  # warm up every path alike
+        await drive(bench, make, 200)
     # Alternate so drift in the machine hits both sides alike.
     for _ in range(ROUNDS):
         for key, make in (

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bot import notes as content_notes
 from bot.bundle import (
@@ -50,7 +50,7 @@ class Story:
         return self.guild_id == BUNDLED
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Story:
+    def from_row(cls, row: Mapping[str, Any]) -> Story:
         return cls(
             id=row["id"],
             guild_id=row["guild_id"],

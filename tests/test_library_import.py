@@ -228,3 +228,21 @@ async def test_a_bad_edit_leaves_the_imported_library_serving_as_before(tmp_path
         assert await services.library.counts(0) == counts
         bodies = {s.body for s in await full_round(services, 1)}
         assert entries[0]["text"] not in bodies
+
+
+async def test_a_library_mostly_retired_still_serves_each_live_story_once_a_round(
+    tmp_path: Path,
+):
+    # With 57 of 60 slots retired, most draws land on a retired slot: the round must step
+    # over them all, not give up, and never hand out a retired story.
+    everything = [story(f"s{n}", "gratitude") for n in range(60)]
+    data = write_library(tmp_path / "data", [theme("gratitude")], everything)
+    settings = settings_at(tmp_path, data)
+    async with open_services(settings) as services:
+        await services.selector.next_story(channel_id=7, guild_id=None, theme_id=None)
+    kept = [everything[5], everything[31], everything[58]]
+    write_library(data, [theme("gratitude")], kept)
+    async with open_services(settings) as services:
+        for _ in range(3):
+            served = await full_round(services, 7)
+            assert sorted(s.title for s in served) == sorted(e["title"] for e in kept)

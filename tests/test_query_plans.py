@@ -19,8 +19,16 @@ async def test_serving_query_uses_an_index(tmp_path: Path, name: str):
     sql, params = SERVING_QUERIES[name]
     async with open_services(settings) as services:
         plan = [row[3] for row in await services.db.fetchall(f"EXPLAIN QUERY PLAN {sql}", params)]
-    # "SCAN CONSTANT ROW" is the one row of a SELECT without FROM, not a table.
-    scans = [step for step in plan if step.startswith("SCAN") and step != "SCAN CONSTANT ROW"]
+    # These scan rows the statement makes itself (a SELECT without FROM, the draws asked
+    # for, the slot taken), never a stored table; any other scan grows with the library.
+    one_row = (
+        "SCAN CONSTANT ROW",
+        "SCAN 2 CONSTANT ROWS",
+        "SCAN (subquery-",
+        "SCAN asked",
+        "SCAN taken",
+    )
+    scans = [step for step in plan if step.startswith("SCAN") and not step.startswith(one_row)]
     assert not scans, f"{name} scans a table: {plan}"
     if sql.lstrip().startswith("SELECT"):
         assert any(step.startswith("SEARCH") for step in plan), f"{name}: {plan}"

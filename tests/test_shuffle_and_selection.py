@@ -160,3 +160,39 @@ async def test_a_theme_with_no_stories_gives_none(tmp_path: Path):
             channel_id=1, guild_id=GUILD, theme_id=gratitude.id
         )
         assert found is not None and found.title == "Story one"
+
+
+async def test_draws_asked_at_once_across_channels_and_themes_each_keep_their_round(
+    tmp_path: Path,
+):
+    # Draws asked for together go to the database together: each must still come from its
+    # own theme and its own channel's round, and an empty theme must still give none.
+    data = write_library(
+        tmp_path / "data",
+        [theme("gratitude"), theme("loss"), theme("animals")],
+        [story(f"g{n}", "gratitude") for n in range(6)]
+        + [story(f"l{n}", "loss") for n in range(4)],
+    )
+    async with open_services(settings_at(tmp_path, data)) as services:
+        catalogue = services.library.catalogue
+        ids = {slug: catalogue.by_slug(slug).id for slug in ("gratitude", "loss", "animals")}
+        asks = [(channel, slug) for channel in (1, 2, 3) for slug in ("gratitude", "loss")] * 4
+        asks += [(1, "animals"), (2, "animals")]
+        found = await asyncio.gather(
+            *(
+                services.selector.next_story(channel_id=c, guild_id=GUILD, theme_id=ids[s])
+                for c, s in asks
+            )
+        )
+        served: dict[tuple[int, str], list[str]] = {}
+        for (channel, slug), got in zip(asks, found, strict=True):
+            if slug == "animals":
+                assert got is None
+                continue
+            assert got is not None and got.title.startswith(f"Story {slug[0]}")
+            served.setdefault((channel, slug), []).append(got.title)
+        for (channel, slug), titles in served.items():
+            assert len(titles) == 4
+            # Four draws of a round of six (gratitude) never repeat; of four (loss) they are
+            # the whole round.
+            assert len(set(titles)) == 4, (channel, slug, titles)

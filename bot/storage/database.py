@@ -14,6 +14,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.shuffle import permute
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_PACKAGE = "bot.storage"
@@ -69,6 +71,11 @@ class Database:
     @property
     def conn(self) -> aiosqlite.Connection:
         return self._conn
+
+    def in_transaction(self) -> bool:
+        """Whether the current task holds an open transaction (and so the write lock)."""
+        task = asyncio.current_task()
+        return task is not None and self._owner is task
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -156,6 +163,8 @@ async def open_database(path: Path) -> AsyncIterator[Database]:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.execute("PRAGMA foreign_keys=ON")
+        # The draw statement walks the shuffled round inside SQLite (see DRAW_SQL).
+        await conn.create_function("round_slot", 3, permute, deterministic=True)
         # A second process (or a racing scheduler) waits for the writer instead of failing.
         await conn.execute("PRAGMA busy_timeout=5000")
         db = Database(conn, path)
