@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,11 +123,31 @@ def story_files(data_dir: Path) -> list[Path]:
     )
 
 
-def _read_list(path: Path, check: _Checker) -> list[Any]:
+# Stands for a line that is not JSON (its problem is already noted), so entries keep
+# their numbers and a line holding a JSON null is still reported as not an object.
+_UNREADABLE = object()
+
+
+def _read_lines(path: Path, check: _Checker) -> Iterator[Any]:
+    """A JSON Lines file an entry at a time: a million stories are never all in memory."""
     try:
-        if path.suffix == ".jsonl":
-            with path.open(encoding="utf-8") as handle:
-                return [json.loads(line) for line in handle if line.strip()]
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as exc:
+                    check.fail(f"line {number}", "-", f"cannot be read as JSON: {exc}")
+                    yield _UNREADABLE
+    except (OSError, UnicodeDecodeError) as exc:
+        check.fail("-", "-", f"cannot be read: {exc}")
+
+
+def _read_list(path: Path, check: _Checker) -> Iterable[Any]:
+    if path.suffix == ".jsonl":
+        return _read_lines(path, check)
+    try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         check.fail("-", "-", f"cannot be read as JSON: {exc}")
@@ -184,6 +204,8 @@ def iter_stories(path: Path, theme_slugs: set[str]) -> Iterator[StoryEntry | Pro
         yield from check.problems
         check.problems.clear()
         entry = f"#{index}"
+        if raw is _UNREADABLE:
+            continue
         if not isinstance(raw, dict):
             yield Problem(path.name, entry, "-", "must be an object")
             continue

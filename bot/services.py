@@ -34,6 +34,8 @@ async def open_services(settings: Settings, clock: Clock = system_clock) -> Asyn
     async with open_database(settings.database_path) as db:
         library = Library(LibraryStore(db), clock)
         await library.import_bundle(settings.data_dir)
+        # Now, not on the first autocomplete: at a million stories it is a fifth of a second.
+        await library.store.counts.load()
         yield Services(
             settings=settings,
             db=db,

@@ -246,3 +246,24 @@ async def test_a_library_mostly_retired_still_serves_each_live_story_once_a_roun
         for _ in range(3):
             served = await full_round(services, 7)
             assert sorted(s.title for s in served) == sorted(e["title"] for e in kept)
+
+
+async def test_a_story_lines_file_with_broken_lines_names_each_and_imports_nothing(
+    tmp_path: Path,
+):
+    data = write_library(tmp_path / "data", [theme("gratitude")], [story("one", "gratitude")])
+    lines = [json.dumps(story(f"line-{n}", "gratitude")) for n in range(1, 6)]
+    lines[1] = '{"key": "cut-short", "title": '
+    lines[3] = "null"
+    (data / "stories-more.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(BundleError) as caught:
+        async with open_services(settings_at(tmp_path, data)):
+            pass
+    found = {(p.file, p.entry) for p in caught.value.problems}
+    assert found == {("stories-more.jsonl", "line 2"), ("stories-more.jsonl", "#4")}
+    assert "cannot be read as JSON" in str(caught.value)
+    assert "must be an object" in str(caught.value)
+
+    (data / "stories-more.jsonl").unlink()
+    async with open_services(settings_at(tmp_path, data)) as services:
+        assert await stored_story_rows(services) == 1

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-import time
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.storage.batching import Coalescer, padded
+from bot.storage.batching import Coalescer
+from bot.storage.counts import GUILD_COUNTS_SQL, PoolCounts
 from bot.storage.database import Database
 from bot.storage.draws import Ask, Drawn, draw_many, draw_sql
 
@@ -24,22 +23,8 @@ _STORY_COLUMNS = (
 
 # The statements a /story, "Another story", /themes or autocomplete runs. Named here so
 # tests can check that none of them scans a table (their cost must not grow with the library).
-def live_counts_sql(guilds: int) -> str:
-    """Live counts of every pool of ``guilds`` servers (guild 0: the bundled library)."""
-    marks = ", ".join("?" * guilds)
-    return f"SELECT guild_id, theme_id, live FROM pool_sizes WHERE guild_id IN ({marks})"
-
-
-# A pad for a batch of count reads: no server has id -1.
-_NO_GUILD = -1
-# Live counts are read on every autocomplete keystroke but change only with the library,
-# whose writes in this process go through LibraryStore and forget them. Another process
-# sharing the file (a second bot, the command line) is seen within this many seconds.
-COUNTS_TTL = 30.0
-COUNTS_CACHED_GUILDS = 4096
-# The most requests one statement carries (see bot.storage.batching).
+# The most draws one statement carries (see bot.storage.batching).
 DRAW_BATCH = 128
-COUNTS_BATCH = 256
 POOL_EXTENT_SQL = "SELECT next_ordinal, live FROM pool_sizes WHERE guild_id = ? AND theme_id = ?"
 # Everything a draw needs to know, in one trip: ?1 theme, ?2 guild (0: none), ?3 channel.
 DRAW_STATE_SQL = (
@@ -77,7 +62,7 @@ SAVE_ROUND_SQL = (
     "position = excluded.position"
 )
 SERVING_QUERIES: dict[str, tuple[str, tuple[int, ...]]] = {
-    "live_counts": (live_counts_sql(4), (0, 1, 2, 3)),
+    "guild_counts": (GUILD_COUNTS_SQL, (1,)),
     "draw": (draw_sql(2), (1, 1, 1, 1) * 2),
     "draw_state": (DRAW_STATE_SQL, (1, 1, 1)),
     "start_round": (START_ROUND_SQL, (1, 1, 1, 1, 1, 1)),
@@ -130,10 +115,7 @@ class LibraryStore:
         self._draws: Coalescer[Ask, Drawn | None] = Coalescer(
             self._draw_many, max_batch=DRAW_BATCH, name="story-draws"
         )
-        self._count_reads: Coalescer[int, dict[int, int]] = Coalescer(
-            self._read_counts, max_batch=COUNTS_BATCH, name="story-counts"
-        )
-        self._counts: OrderedDict[int, tuple[float, dict[int, int]]] = OrderedDict()
+        self.counts = PoolCounts(db)
 
     # -- themes -------------------------------------------------------------------------
 
@@ -173,38 +155,7 @@ class LibraryStore:
 
     async def live_counts(self, guild_id: int) -> dict[int, int]:
         """Stories a member of ``guild_id`` can be served, per theme (0: all)."""
-        counts = dict(await self._pool_counts(BUNDLED))
-        if guild_id != BUNDLED:
-            for theme_id, live in (await self._pool_counts(guild_id)).items():
-                counts[theme_id] = counts.get(theme_id, 0) + live
-        return counts
-
-    async def _pool_counts(self, guild_id: int) -> dict[int, int]:
-        cached = self._counts.get(guild_id)
-        now = time.monotonic()
-        if cached is not None and now - cached[0] < COUNTS_TTL:
-            self._counts.move_to_end(guild_id)
-            return cached[1]
-        counts = await self._count_reads.ask(guild_id)
-        self._counts[guild_id] = (now, counts)
-        self._counts.move_to_end(guild_id)
-        while len(self._counts) > COUNTS_CACHED_GUILDS:
-            self._counts.popitem(last=False)
-        return counts
-
-    async def _read_counts(self, guild_ids: Sequence[int]) -> list[dict[int, int]]:
-        wanted = list(dict.fromkeys(guild_ids))
-        size = padded(len(wanted))
-        found: dict[int, dict[int, int]] = {guild: {} for guild in wanted}
-        for guild, theme_id, live in await self.db.fetchall(
-            live_counts_sql(size), [*wanted, *[_NO_GUILD] * (size - len(wanted))]
-        ):
-            if live:
-                found[guild][theme_id] = live
-        return [found[guild] for guild in guild_ids]
-
-    def _forget_counts(self, guild_id: int) -> None:
-        self._counts.pop(guild_id, None)
+        return await self.counts.for_guild(guild_id)
 
     # -- data files ---------------------------------------------------------------------
 
@@ -335,8 +286,8 @@ class LibraryStore:
                 "DO UPDATE SET next_ordinal = excluded.next_ordinal",
                 [(g, t, n) for (t, g), n in ordinals.items()],
             )
-            # After the write: a reader on this connection now sees the new counts.
-            self._forget_counts(guild_id)
+            # After the write: a read on this connection now sees the new counts.
+            await self.counts.refresh(guild_id)
         return new_ids
 
     async def begin_key_census(self) -> None:
@@ -370,7 +321,7 @@ class LibraryStore:
                 "AND pm.guild_id = pool_sizes.guild_id AND s.active = 1) WHERE guild_id = ?",
                 (guild_id,),
             )
-            self._forget_counts(guild_id)
+            await self.counts.refresh(guild_id)
 
     async def retire_server_story(self, guild_id: int, story_id: int) -> bool:
         """Stop serving one story that ``guild_id`` owns; False if there is no such live story.

@@ -385,10 +385,27 @@ class SubmissionStore:
         return [(int(r[0]), int(r[1]), str(r[2]), str(r[3])) for r in rows]
 
     async def sketch_stories(self, batch: Sequence[tuple[int, int, str, Sequence[int]]]) -> None:
-        """Store sketches of (story_id, guild_id, digest, hashes)."""
+        """Store sketches of (story_id, guild_id, digest, hashes), a whole batch per statement:
+        a statement per story was most of the cost of sketching a large library."""
         async with self.db.transaction() as conn:
-            for story_id, guild_id, digest, sketch in batch:
-                await self._sketch_story(conn, story_id, guild_id, digest, sketch)
+            await conn.executemany(
+                "DELETE FROM text_sketches WHERE source = 'story' AND ref_id = ?",
+                [(story_id,) for story_id, _, _, _ in batch],
+            )
+            await conn.executemany(
+                "INSERT OR IGNORE INTO text_sketches (hash, guild_id, source, ref_id) "
+                "VALUES (?, ?, 'story', ?)",
+                [
+                    (h, guild_id, story_id)
+                    for story_id, guild_id, _, hashes in batch
+                    for h in hashes
+                ],
+            )
+            await conn.executemany(
+                "INSERT INTO sketched_stories (story_id, digest) VALUES (?, ?) "
+                "ON CONFLICT (story_id) DO UPDATE SET digest = excluded.digest",
+                [(story_id, digest) for story_id, _, digest, _ in batch],
+            )
 
     async def _sketch_story(
         self, conn: object, story_id: int, guild_id: int, digest: str, sketch: Sequence[int]
