@@ -189,13 +189,18 @@ class Scheduler:
             return report
 
     async def _attempt(self, jobs: list[Job], report: PassReport) -> None:
+        # Every story of the pass is drawn before any is sent, so the draws go to the
+        # database together, as one statement, instead of a few at a time behind the gate.
+        drawn = await self._stories(jobs)
         gate = asyncio.Semaphore(CONCURRENT_SENDS)
 
-        async def one(job: Job) -> Outcome:
+        async def one(job: Job, story: Story | BaseException | None) -> Outcome:
             async with gate:
-                return await self._send(job)
+                return await self._send(job, story)
 
-        outcomes = await asyncio.gather(*(one(job) for job in jobs))
+        outcomes = await asyncio.gather(
+            *(one(job, story) for job, story in zip(jobs, drawn, strict=True))
+        )
         now = to_unix(self.clock())
         await self.store.finish(outcomes, now)
         for job, outcome in zip(jobs, outcomes, strict=True):
@@ -209,10 +214,12 @@ class Scheduler:
                 report.paused += 1
                 await self._tell_moderators(job, outcome.pause_reason or "")
 
-    async def _send(self, job: Job) -> Outcome:
+    async def _send(self, job: Job, drawn: Story | BaseException | None) -> Outcome:
         story: Story | None = None
         try:
-            story = await self._story(job)
+            if isinstance(drawn, BaseException):
+                raise drawn
+            story = drawn
             if story is None:
                 log.warning(
                     "guild %s: no story to post on %s in channel %s (theme %s)",
@@ -294,15 +301,30 @@ class Scheduler:
         )
         return Outcome(job.guild_id, job.local_date, PENDING, story_id=story_id, retry_at=retry_at)
 
-    async def _story(self, job: Job) -> Story | None:
-        # A retry posts the story the first attempt drew, so the round moves once per post.
-        if job.story_id is not None:
-            story = await self.selector.library.story(job.story_id)
-            if story is not None:
-                return story
-        return await self.selector.next_story(
-            channel_id=job.channel_id, guild_id=job.guild_id, theme_id=job.theme_id
-        )
+    async def _stories(self, jobs: list[Job]) -> list[Story | BaseException | None]:
+        """The story of each job; an error in place of a story fails that post alone."""
+        found: list[Story | BaseException | None] = [None] * len(jobs)
+        fresh: list[int] = []
+        for n, job in enumerate(jobs):
+            # A retry posts the story the first attempt drew, so the round moves once a post.
+            if job.story_id is None:
+                fresh.append(n)
+                continue
+            try:
+                found[n] = await self.selector.library.story(job.story_id)
+            except Exception as error:  # noqa: BLE001 - reported as that post's failure
+                found[n] = error
+            if found[n] is None:
+                fresh.append(n)
+        try:
+            drawn = await self.selector.next_stories(
+                [(jobs[n].channel_id, jobs[n].guild_id, jobs[n].theme_id) for n in fresh]
+            )
+        except Exception as error:  # noqa: BLE001 - reported as each post's failure
+            drawn = [error] * len(fresh)  # type: ignore[list-item]
+        for n, story in zip(fresh, drawn, strict=True):
+            found[n] = story
+        return found
 
     def _theme(self, job: Job, story: Story) -> Theme | None:
         catalogue = self.selector.library.catalogue

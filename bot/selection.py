@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 
 from bot.library import Library, Story
 from bot.shuffle import permute
+from bot.storage.draws import Ask
 from bot.storage.library import ANY_THEME, BUNDLED, RoundRow
 
 log = logging.getLogger(__name__)
@@ -15,6 +17,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 20
 # Retired slots passed over one statement at a time before walking the round in Python.
 QUICK_DRAWS = 3
+# Draws in one statement when many are asked for at once.
+DRAW_CHUNK = 128
 
 
 class Selector:
@@ -42,6 +46,33 @@ class Selector:
             if drawn.story is not None:
                 return Story.from_row(drawn.story)
         return await self._walk(channel_id, guild, theme)
+
+    async def next_stories(
+        self, asks: Sequence[tuple[int, int | None, int | None]]
+    ) -> list[Story | None]:
+        """:meth:`next_story` for many (channel, guild, theme) at once, as one statement per
+        :data:`~bot.storage.draws` batch: the daily scheduler draws a whole pass this way."""
+        store = self.library.store
+        keyed = [(channel, guild or BUNDLED, theme or ANY_THEME) for channel, guild, theme in asks]
+        found: list[Story | None] = []
+        for start in range(0, len(keyed), DRAW_CHUNK):
+            chunk = keyed[start : start + DRAW_CHUNK]
+            drawn = await store.draw_many(
+                [
+                    Ask(theme, guild, channel, self._rng.getrandbits(62))
+                    for channel, guild, theme in chunk
+                ]
+            )
+            for (channel, guild, theme), one in zip(chunk, drawn, strict=True):
+                if one is None:
+                    found.append(None)
+                elif one.story is not None:
+                    found.append(Story.from_row(one.story))
+                else:  # a retired story's slot: the single draw steps over it
+                    found.append(
+                        await self.next_story(channel_id=channel, guild_id=guild, theme_id=theme)
+                    )
+        return found
 
     async def _walk(self, channel_id: int, guild: int, theme: int) -> Story | None:
         """Walk the round to its next live story, moving it on by compare-and-set."""

@@ -9,14 +9,17 @@ import pytest
 from bot.services import open_services
 from bot.settings import load_settings
 from bot.storage.library import SERVING_QUERIES
+from bot.storage.schedules import SCHEDULER_QUERIES
+
+CHECKED = {**SERVING_QUERIES, **SCHEDULER_QUERIES}
 
 
-@pytest.mark.parametrize("name", sorted(SERVING_QUERIES))
+@pytest.mark.parametrize("name", sorted(CHECKED))
 async def test_serving_query_uses_an_index(tmp_path: Path, name: str):
     settings = load_settings(
         {"DATABASE_PATH": str(tmp_path / "plans.sqlite3")}, require_token=False
     )
-    sql, params = SERVING_QUERIES[name]
+    sql, params = CHECKED[name]
     async with open_services(settings) as services:
         plan = [row[3] for row in await services.db.fetchall(f"EXPLAIN QUERY PLAN {sql}", params)]
     # These scan rows the statement makes itself (a SELECT without FROM, the draws asked

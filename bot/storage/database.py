@@ -162,6 +162,9 @@ async def open_database(path: Path) -> AsyncIterator[Database]:
         conn.row_factory = sqlite3.Row
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
+        # A checkpoint every ~40 MB of WAL instead of 4 MB: pages the scheduler and draws
+        # change again and again are copied into the database file less often.
+        await conn.execute("PRAGMA wal_autocheckpoint=10000")
         await conn.execute("PRAGMA foreign_keys=ON")
         # The draw statement walks the shuffled round inside SQLite (see DRAW_SQL).
         await conn.create_function("round_slot", 3, permute, deterministic=True)

@@ -113,7 +113,7 @@ class LibraryStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._draws: Coalescer[Ask, Drawn | None] = Coalescer(
-            self._draw_many, max_batch=DRAW_BATCH, name="story-draws"
+            self.draw_many, max_batch=DRAW_BATCH, name="story-draws"
         )
         self.counts = PoolCounts(db)
 
@@ -365,7 +365,8 @@ class LibraryStore:
             return drawn
         return await self._draws.ask(ask)
 
-    async def _draw_many(self, asks: Sequence[Ask]) -> list[Drawn | None]:
+    async def draw_many(self, asks: Sequence[Ask]) -> list[Drawn | None]:
+        """Many draws as one statement (at most DRAW_BATCH), in the order asked."""
         return await draw_many(self.db, asks)
 
     async def draw_state(

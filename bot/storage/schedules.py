@@ -26,6 +26,39 @@ _SCHEDULE_COLUMNS = (
 )
 
 
+# What a scheduler pass runs; named so tests can check that none scans a table, since a
+# pass runs every time a post is due and there may be 100,000 schedules.
+DUE_SQL = (
+    f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE next_due <= ? ORDER BY next_due LIMIT ?"
+)
+# A post claimed before its schedule was turned off or paused is not sent. Driven from the
+# few posts ready now, not from the schedules.
+CANCEL_STOPPED_SQL = (
+    "UPDATE daily_posts SET status = ?, retry_at = NULL, finished_at = ? "
+    "WHERE retry_at <= ? AND status = ? AND EXISTS (SELECT 1 FROM daily_schedules s "
+    "WHERE s.guild_id = daily_posts.guild_id AND (s.active = 0 OR s.paused_reason IS NOT NULL))"
+)
+# ?1 the lease's end, ?2 now, ?3 pending, ?4 how many at most.
+TAKE_READY_SQL = (
+    "UPDATE daily_posts SET attempts = attempts + 1, retry_at = ?1 WHERE rowid IN ("
+    "SELECT p.rowid FROM daily_posts p JOIN daily_schedules s ON s.guild_id = p.guild_id "
+    "WHERE p.retry_at <= ?2 AND p.status = ?3 AND s.active = 1 "
+    "AND s.paused_reason IS NULL ORDER BY p.retry_at LIMIT ?4) "
+    "RETURNING guild_id, local_date, due_at, attempts, story_id, "
+    "(SELECT channel_id FROM daily_schedules s WHERE s.guild_id = daily_posts.guild_id), "
+    "(SELECT theme_id FROM daily_schedules s WHERE s.guild_id = daily_posts.guild_id)"
+)
+NEXT_WAKE_SQL = (
+    "SELECT (SELECT MIN(next_due) FROM daily_schedules), (SELECT MIN(retry_at) FROM daily_posts)"
+)
+SCHEDULER_QUERIES: dict[str, tuple[str, tuple[object, ...]]] = {
+    "due": (DUE_SQL, (1, 10)),
+    "cancel_stopped": (CANCEL_STOPPED_SQL, ("c", 1, 1, "p")),
+    "take_ready": (TAKE_READY_SQL, (2, 1, "p", 10)),
+    "next_wake": (NEXT_WAKE_SQL, ()),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class ScheduleRow:
     guild_id: int
@@ -244,9 +277,8 @@ class ScheduleStore:
 
     async def next_wake(self) -> int | None:
         """The earliest moment anything is due: a schedule's post or a claimed retry."""
-        due = await self.db.fetchone("SELECT MIN(next_due) FROM daily_schedules")
-        retry = await self.db.fetchone("SELECT MIN(retry_at) FROM daily_posts")
-        found = [v for v in (due[0] if due else None, retry[0] if retry else None) if v]
+        row = await self.db.fetchone(NEXT_WAKE_SQL)
+        found = [v for v in (row[0], row[1]) if v] if row else []
         return min(found) if found else None
 
     async def claim_due(
@@ -267,12 +299,9 @@ class ScheduleStore:
         """
         planned: list[tuple[ScheduleRow, Plan]] = []
         async with self.db.transaction() as conn:
-            async with conn.execute(
-                f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE next_due <= ? "
-                "ORDER BY next_due LIMIT ?",
-                (now, limit),
-            ) as cursor:
-                due = [ScheduleRow.from_row(row) for row in await cursor.fetchall()]
+            due = [
+                ScheduleRow.from_row(r) for r in await conn.execute_fetchall(DUE_SQL, (now, limit))
+            ]
             claims: list[tuple[object, ...]] = []
             moves: list[tuple[object, ...]] = []
             for row in due:
@@ -305,40 +334,18 @@ class ScheduleStore:
                     "WHERE guild_id = ?",
                     moves,
                 )
-            # A post claimed before its schedule was turned off or paused is not sent.
-            await conn.execute(
-                "UPDATE daily_posts SET status = ?, retry_at = NULL, finished_at = ? "
-                "WHERE status = ? AND retry_at <= ? AND guild_id IN (SELECT guild_id FROM "
-                "daily_schedules WHERE active = 0 OR paused_reason IS NOT NULL)",
-                (CANCELLED, now, PENDING, now),
+            await conn.execute(CANCEL_STOPPED_SQL, (CANCELLED, now, now, PENDING))
+            # Taken and leased in one statement; RETURNING gives the attempt's number.
+            jobs = sorted(
+                (
+                    Job(*row)
+                    for row in await conn.execute_fetchall(
+                        TAKE_READY_SQL, (now + lease, now, PENDING, limit)
+                    )
+                ),
+                key=lambda job: (job.due_at, job.guild_id),
             )
-            async with conn.execute(
-                "SELECT p.guild_id, p.local_date, p.due_at, p.attempts, p.story_id, "
-                "s.channel_id, s.theme_id FROM daily_posts p "
-                "JOIN daily_schedules s ON s.guild_id = p.guild_id "
-                "WHERE p.retry_at <= ? AND p.status = ? AND s.active = 1 "
-                "AND s.paused_reason IS NULL ORDER BY p.retry_at LIMIT ?",
-                (now, PENDING, limit),
-            ) as cursor:
-                jobs = [Job(*row) for row in await cursor.fetchall()]
-            if jobs:
-                await conn.executemany(
-                    "UPDATE daily_posts SET attempts = attempts + 1, retry_at = ? "
-                    "WHERE guild_id = ? AND local_date = ?",
-                    [(now + lease, job.guild_id, job.local_date) for job in jobs],
-                )
-        return planned, [
-            Job(
-                j.guild_id,
-                j.local_date,
-                j.due_at,
-                j.attempts + 1,
-                j.story_id,
-                j.channel_id,
-                j.theme_id,
-            )
-            for j in jobs
-        ]
+        return planned, jobs
 
     async def finish(self, outcomes: Sequence[Outcome], now: int) -> None:
         """Record how attempts ended, all in one transaction."""
