@@ -39,6 +39,11 @@ log = logging.getLogger(__name__)
 
 ANONYMOUS_CREDIT = "a member of this server"
 SKETCH_SIZE = 64
+# A library story keeps only its smallest few hashes, to be found by: a near-duplicate
+# (Jaccard 0.6 or more) shares one of them about 97 times in 100, and the likeness is then
+# measured on the story's text. Keeping all 64 made the index ~64 rows a story, too many
+# for a million-story library; submissions, few and short-lived, keep their whole sketch.
+STORY_SKETCH_KEPT = 4
 SHINGLE_WORDS = 3
 # Estimated Jaccard similarity of word trigrams; one changed word in thirty keeps ~0.8.
 NEAR_DUPLICATE = 0.6
@@ -337,19 +342,21 @@ class SubmissionDesk:
             return None
         min_shared = max(1, int(len(mine) * NEAR_DUPLICATE / 2))
         for source, ref_id in await self.store.sketch_candidates(mine, guild_id, min_shared):
-            if source != STORY and ref_id == ignore_submission:
-                continue
-            if similarity(mine, await self.store.sketch_of(source, ref_id)) < NEAR_DUPLICATE:
-                continue
             if source == STORY:
                 story = await self.store.story_ref(ref_id)
                 if story is None or not story.active or story.guild_id not in (0, guild_id):
+                    continue
+                if similarity(mine, sketch(story.body)) < NEAR_DUPLICATE:
                     continue
                 where = "this server's library" if story.guild_id else "the library"
                 return (
                     f"This is nearly the same as “{story.title}”, a story already in {where} "
                     f"(story #{story.id}), so it was not sent."
                 )
+            if ref_id == ignore_submission:
+                continue
+            if similarity(mine, await self.store.sketch_of(source, ref_id)) < NEAR_DUPLICATE:
+                continue
             row = await self.store.get(ref_id)
             if row is None or row.status != PENDING or row.guild_id != guild_id:
                 continue
@@ -539,7 +546,7 @@ class SubmissionDesk:
             story_id,
             submission.guild_id,
             body_digest(submission.body),
-            sketch(submission.body),
+            sketch(submission.body)[:STORY_SKETCH_KEPT],
         )
         log.info(
             "guild %s: submission %s is story %s", submission.guild_id, submission.id, story_id
@@ -596,7 +603,10 @@ class SubmissionDesk:
             if not batch:
                 break
             await self.store.sketch_stories(
-                [(sid, guild, digest, sketch(body)) for sid, guild, body, digest in batch]
+                [
+                    (sid, guild, digest, sketch(body)[:STORY_SKETCH_KEPT])
+                    for sid, guild, body, digest in batch
+                ]
             )
             done += len(batch)
             after = batch[-1][0]

@@ -97,6 +97,7 @@ class StoryRef:
     guild_id: int
     title: str
     active: bool
+    body: str = ""
 
 
 class SubmissionStore:
@@ -354,14 +355,16 @@ class SubmissionStore:
     async def sketch_candidates(
         self, sketch: Sequence[int], guild_id: int, min_shared: int
     ) -> list[tuple[str, int]]:
-        """(source, ref_id) of texts visible in ``guild_id`` sharing ``min_shared`` hashes."""
+        """(source, ref_id) of texts visible in ``guild_id`` sharing hashes with ``sketch``:
+        ``min_shared`` for a submission, one for a library story (which keeps only a few)."""
         if not sketch:
             return []
         marks = ",".join("?" * len(sketch))
         rows = await self.db.fetchall(
             f"SELECT source, ref_id, COUNT(*) AS shared FROM text_sketches "
             f"WHERE hash IN ({marks}) AND guild_id IN (0, ?) "
-            "GROUP BY source, ref_id HAVING COUNT(*) >= ? ORDER BY shared DESC LIMIT 20",
+            "GROUP BY source, ref_id HAVING COUNT(*) >= iif(source = 'story', 1, ?) "
+            "ORDER BY shared DESC LIMIT 20",
             [*sketch, guild_id, min_shared],
         )
         return [(str(r[0]), int(r[1])) for r in rows]
@@ -445,9 +448,11 @@ class SubmissionStore:
 
     async def story_ref(self, story_id: int) -> StoryRef | None:
         row = await self.db.fetchone(
-            "SELECT id, guild_id, title, active FROM stories WHERE id = ?", (story_id,)
+            "SELECT id, guild_id, title, active, body FROM stories WHERE id = ?", (story_id,)
         )
-        return StoryRef(int(row[0]), int(row[1]), str(row[2]), bool(row[3])) if row else None
+        if row is None:
+            return None
+        return StoryRef(int(row[0]), int(row[1]), str(row[2]), bool(row[3]), str(row[4]))
 
     async def story_by_key(self, bundle_key: str) -> int | None:
         row = await self.db.fetchone("SELECT id FROM stories WHERE bundle_key = ?", (bundle_key,))
