@@ -11,6 +11,7 @@ import pytest
 from bot.services import Services, open_services
 from bot.settings import DEFAULT_DATA_DIR
 from bot.shuffle import permute
+from bot.storage.counts import PoolCounts
 from bot.storage.library import LibraryStore, NewStory
 from tests.library_data import story, theme, write_library
 from tests.services_at import settings_at
@@ -196,3 +197,26 @@ async def test_draws_asked_at_once_across_channels_and_themes_each_keep_their_ro
             # Four draws of a round of six (gratitude) never repeat; of four (loss) they are
             # the whole round.
             assert len(set(titles)) == 4, (channel, slug, titles)
+
+
+async def test_counts_read_a_page_at_a_time_match_what_each_server_can_be_served(
+    tmp_path: Path,
+):
+    async with open_services(settings_at(tmp_path)) as services:
+        nicu = services.library.catalogue.by_slug("nicu")
+        loss = services.library.catalogue.by_slug("loss")
+        for n, guild in enumerate((GUILD, OTHER_GUILD, GUILD + 5)):
+            for k in range(n + 1):
+                await add_server_story(services, guild, f"Own story {n}.{k}", nicu.id)
+            await add_server_story(services, guild, f"Own loss story {n}", loss.id)
+        bundled = await services.library.counts(0)
+
+        # A page of two rows makes the read cross many pages and server boundaries.
+        paged = PoolCounts(services.db, page=2)
+        await paged.load()
+        for n, guild in enumerate((GUILD, OTHER_GUILD, GUILD + 5)):
+            counts = await paged.for_guild(guild)
+            assert counts[nicu.id] == bundled[nicu.id] + n + 1
+            assert counts[loss.id] == bundled[loss.id] + 1
+            assert counts[0] == bundled[0] + n + 2
+        assert await paged.for_guild(GUILD + 99) == bundled

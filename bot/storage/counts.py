@@ -22,13 +22,20 @@ BUNDLED = 0
 # second bot, a moderator's approval there) is seen at the next reload, in the background.
 RELOAD_AFTER = 600.0
 
-ALL_COUNTS_SQL = "SELECT guild_id, theme_id, live FROM pool_sizes WHERE live > 0"
+# Read a page at a time in key order: all at once, a million-story library's 120,000 pools
+# cost 26 MB of rows for an instant, and the serving process's peak is its budget.
+COUNTS_PAGE_SQL = (
+    "SELECT guild_id, theme_id, live FROM pool_sizes WHERE (guild_id, theme_id) > (?, ?) "
+    "ORDER BY guild_id, theme_id LIMIT ?"
+)
+PAGE = 5000
 GUILD_COUNTS_SQL = "SELECT theme_id, live FROM pool_sizes WHERE guild_id = ? AND live > 0"
 
 
 class PoolCounts:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, page: int = PAGE) -> None:
         self.db = db
+        self._page = page
         self._bundled: dict[int, int] = {}
         # guild -> [theme, live, theme, live, ...]: an array is a tenth of a dict's size.
         self._own: dict[int, array[int]] = {}
@@ -39,11 +46,19 @@ class PoolCounts:
         """Read every pool's count (at start-up, then now and then in the background)."""
         bundled: dict[int, int] = {}
         own: dict[int, array[int]] = {}
-        for guild_id, theme_id, live in await self.db.fetchall(ALL_COUNTS_SQL):
-            if guild_id == BUNDLED:
-                bundled[theme_id] = live
-            else:
-                own.setdefault(guild_id, array("q")).extend((theme_id, live))
+        after = (-1, -1)
+        while True:
+            rows = await self.db.fetchall(COUNTS_PAGE_SQL, (*after, self._page))
+            for guild_id, theme_id, live in rows:
+                if not live:
+                    continue
+                if guild_id == BUNDLED:
+                    bundled[theme_id] = live
+                else:
+                    own.setdefault(guild_id, array("q")).extend((theme_id, live))
+            if len(rows) < self._page:
+                break
+            after = (rows[-1][0], rows[-1][1])
         self._bundled, self._own = bundled, own
         self._loaded_at = time.monotonic()
 
