@@ -36,6 +36,17 @@ def test_different_seeds_give_different_orders():
     assert len(orders) == len(SEEDS)
 
 
+def test_every_story_is_about_as_likely_to_open_a_round():
+    # Members in many channels would notice one story always coming first.
+    size, rounds = 20, 4000
+    for index in (0, size - 1):
+        opened = [0] * size
+        for seed in range(rounds):
+            opened[permute(index, size, seed)] += 1
+        expected = rounds / size
+        assert min(opened) > 0.7 * expected and max(opened) < 1.3 * expected, opened
+
+
 def test_permute_refuses_an_index_outside_the_round():
     with pytest.raises(ValueError):
         permute(5, 5, 1)
