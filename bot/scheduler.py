@@ -36,10 +36,12 @@ from bot.themes import Theme
 
 log = logging.getLogger(__name__)
 
-# A post taken for an attempt is this scheduler's for this long (seconds); a send that takes
-# longer is cut short and retried, and a scheduler that dies holding it is covered after it.
+# A post taken for an attempt is this scheduler's for this long (seconds), and a scheduler
+# that dies holding it is covered after it. A pass's sends still under way after
+# SEND_DEADLINE are cut short and retried, well inside the lease, so a slow Discord can
+# never let a second scheduler take a post this one is still sending.
 LEASE = 120
-SEND_TIMEOUT = 60.0
+SEND_DEADLINE = 60.0
 BACKOFF_FIRST = 30
 BACKOFF_MAX = 15 * 60
 BATCH = 1000
@@ -118,6 +120,7 @@ class Scheduler:
         mod_channel: Callable[[int], Awaitable[int | None]] | None = None,
         nap: Nap = real_nap,
         zones: ZoneCache | None = None,
+        send_deadline: float = SEND_DEADLINE,
     ) -> None:
         self.store = store
         self.selector = selector
@@ -126,6 +129,7 @@ class Scheduler:
         self.grace = int(grace.total_seconds())
         self._mod_channel = mod_channel
         self._nap = nap
+        self._send_deadline = send_deadline
         self.zones = zones or ZoneCache()
         self._wake = asyncio.Event()
         self._pass_lock = asyncio.Lock()
@@ -192,18 +196,32 @@ class Scheduler:
         # Every story of the pass is drawn before any is sent, so the draws go to the
         # database together, as one statement, instead of a few at a time behind the gate.
         drawn = await self._stories(jobs)
-        gate = asyncio.Semaphore(CONCURRENT_SENDS)
+        # A few senders share the pass's posts, rather than a task per post.
+        outcomes: list[Outcome | None] = [None] * len(jobs)
+        turns = iter(range(len(jobs)))
 
-        async def one(job: Job, story: Story | BaseException | None) -> Outcome:
-            async with gate:
-                return await self._send(job, story)
+        async def sender() -> None:
+            for n in turns:
+                outcomes[n] = await self._send(jobs[n], drawn[n])
 
-        outcomes = await asyncio.gather(
-            *(one(job, story) for job, story in zip(jobs, drawn, strict=True))
-        )
+        senders = [asyncio.ensure_future(sender()) for _ in range(min(CONCURRENT_SENDS, len(jobs)))]
+        # One deadline for the pass rather than a timer per send: it is the lease that
+        # must not run out, and the lease covers the whole pass.
+        _, late = await asyncio.wait(senders, timeout=self._send_deadline)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late)
+        # A post whose send was cut short, or never began, is tried again later.
+        ended = [
+            outcome
+            if outcome is not None
+            else self._retry(job, story if isinstance(story, Story) else None, TimeoutError())
+            for outcome, job, story in zip(outcomes, jobs, drawn, strict=True)
+        ]
         now = to_unix(self.clock())
-        await self.store.finish(outcomes, now)
-        for job, outcome in zip(jobs, outcomes, strict=True):
+        await self.store.finish(ended, now)
+        for job, outcome in zip(jobs, ended, strict=True):
             if outcome.status == SENT:
                 report.sent.append(job)
             elif outcome.status == PENDING:
@@ -230,8 +248,7 @@ class Scheduler:
                 )
                 return Outcome(job.guild_id, job.local_date, EMPTY, channel_id=job.channel_id)
             theme = self._theme(job, story)
-            async with asyncio.timeout(SEND_TIMEOUT):
-                message_id = await self.poster.post(job.channel_id, story, theme, post_nonce(job))
+            message_id = await self.poster.post(job.channel_id, story, theme, post_nonce(job))
         except PauseDelivery as pause:
             log.warning(
                 "guild %s: daily story paused at channel %s: %s",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -47,6 +48,9 @@ def _gap_end(wall: datetime, zone: ZoneInfo) -> datetime:
     return moment
 
 
+# The servers due in one pass share a handful of (zone, minute) pairs, and a zone's
+# arithmetic is the costliest part of planning a post, so recent answers are kept.
+@lru_cache(maxsize=4096)
 def post_instant(day: date, minute: int, zone: ZoneInfo) -> datetime:
     """The one instant (UTC) a schedule at ``minute`` past local midnight posts on ``day``."""
     wall = _wall(day, minute)

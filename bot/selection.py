@@ -24,7 +24,9 @@ DRAW_CHUNK = 128
 class Selector:
     def __init__(self, library: Library, rng: random.Random | None = None) -> None:
         self.library = library
-        self._rng = rng or random.SystemRandom()
+        # A round's seed only has to differ from channel to channel, not be secret; the
+        # system's generator costs a system call on every draw.
+        self._rng = rng or random.Random()
 
     async def next_story(
         self, *, channel_id: int, guild_id: int | None, theme_id: int | None

@@ -41,9 +41,11 @@ class Channel:
         self.failures: list[Exception] = []
         self.gate: asyncio.Event | None = None
         self.entered = asyncio.Event()
+        self.attempted: list[Story] = []
 
     async def post(self, channel_id: int, story: Story, theme: Theme | None, nonce: str) -> int:
         self.entered.set()
+        self.attempted.append(story)
         if self.gate is not None:
             await self.gate.wait()
         if self.failures:
@@ -60,7 +62,9 @@ async def open_at(path: Path, clock: BenchClock, stack: AsyncExitStack) -> Servi
     return await stack.enter_async_context(open_services(settings, clock))
 
 
-def scheduler(services: Services, channel: Channel, mod: int | None = None) -> Scheduler:
+def scheduler(
+    services: Services, channel: Channel, mod: int | None = None, **options: float
+) -> Scheduler:
     async def mod_channel(guild_id: int) -> int | None:
         return mod
 
@@ -71,6 +75,7 @@ def scheduler(services: Services, channel: Channel, mod: int | None = None) -> S
         services.clock,
         grace=timedelta(minutes=services.settings.daily_grace_minutes),
         mod_channel=mod_channel,
+        **options,
     )
 
 
@@ -198,6 +203,22 @@ async def test_passing_errors_are_retried_with_back_off_and_the_same_story(servi
     assert len((await run.run_due()).sent) == 1
     assert len(channel.posts) == 1
     assert len({nonce for _, _, nonce in channel.posts}) == 1
+
+
+async def test_a_send_that_hangs_past_the_deadline_is_retried_with_the_same_story(services, clock):
+    await set_nine_am(services)
+    channel = Channel()
+    channel.gate = asyncio.Event()  # Discord never answers the first attempt
+    run = scheduler(services, channel, send_deadline=0.05)
+    clock.advance(hours=1)
+    report = await run.run_due()
+    assert (report.retried, report.sent, channel.posts) == (1, [], [])
+    channel.gate = None
+    clock.advance(seconds=BACKOFF_FIRST)
+    assert len((await run.run_due()).sent) == 1
+    assert [story.id for _, story, _ in channel.posts] == [channel.attempted[0].id]
+    last = await run.store.last_post(GUILD)
+    assert last is not None and (last.status, last.attempts) == ("sent", 2)
 
 
 async def test_passing_errors_that_outlast_the_grace_period_give_up(services, clock):
