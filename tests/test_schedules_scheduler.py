@@ -221,6 +221,30 @@ async def test_a_send_that_hangs_past_the_deadline_is_retried_with_the_same_stor
     assert last is not None and (last.status, last.attempts) == ("sent", 2)
 
 
+async def test_three_hundred_servers_due_at_one_minute_each_get_one_post(services, clock):
+    schedules = DailySchedules(ScheduleStore(services.db), services.clock)
+    for n in range(300):
+        await schedules.set(
+            guild_id=GUILD + n,
+            channel_id=CHANNEL + n,
+            minute=parse_time("9am"),
+            zone=LONDON,
+            theme_id=None,
+            by=ADMIN,
+        )
+    channel = Channel()
+    run = scheduler(services, channel)
+    clock.advance(hours=1)
+    assert len((await run.run_due()).sent) == 300
+    await run.run_due()
+    assert sorted(channel_id for channel_id, _, _ in channel.posts) == [
+        CHANNEL + n for n in range(300)
+    ]
+    for n in (0, 255, 256, 299):  # either side of a statement's worth of records
+        last = await run.store.last_post(GUILD + n)
+        assert last is not None and (last.status, last.channel_id) == ("sent", CHANNEL + n)
+
+
 async def test_passing_errors_that_outlast_the_grace_period_give_up(services, clock):
     await set_nine_am(services)
     channel = Channel()

@@ -8,7 +8,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
+from bot.storage.batching import padded
 from bot.storage.database import Database
 
 PENDING = "pending"
@@ -48,6 +50,41 @@ TAKE_READY_SQL = (
     "(SELECT channel_id FROM daily_schedules s WHERE s.guild_id = daily_posts.guild_id), "
     "(SELECT theme_id FROM daily_schedules s WHERE s.guild_id = daily_posts.guild_id)"
 )
+_ENDED_COLUMNS = 8
+# Attempts recorded per statement: 2,048 values, far inside SQLite's limit of 32,766.
+ENDED_PER_STATEMENT = 256
+
+
+@cache
+def finish_sql(rows: int) -> str:
+    """How a pass's attempts ended, as one statement: ``rows`` of (guild, local date,
+    status, retry at, finished at, story, channel, message), then the pending status."""
+    values = ", ".join(["(" + ", ".join("?" * _ENDED_COLUMNS) + ")"] * rows)
+    return (
+        "WITH ended (guild, day, status, retry, finished, story, channel, message) AS "
+        f"(VALUES {values}) UPDATE daily_posts SET status = ended.status, "
+        "retry_at = ended.retry, finished_at = ended.finished, "
+        "story_id = COALESCE(ended.story, daily_posts.story_id), "
+        "channel_id = COALESCE(ended.channel, daily_posts.channel_id), "
+        "message_id = COALESCE(ended.message, daily_posts.message_id) FROM ended "
+        "WHERE daily_posts.guild_id = ended.guild AND daily_posts.local_date = ended.day "
+        "AND daily_posts.status = ?"
+    )
+
+
+def _finish_statements(rows: Sequence[tuple[object, ...]]) -> list[tuple[str, list[object]]]:
+    """:func:`finish_sql` with its parameters, a statement's worth of rows at a time, padded
+    with rows of NULLs (which match nothing) to a power of two."""
+    statements: list[tuple[str, list[object]]] = []
+    for start in range(0, len(rows), ENDED_PER_STATEMENT):
+        chunk = rows[start : start + ENDED_PER_STATEMENT]
+        size = padded(len(chunk))
+        params: list[object] = [value for row in chunk for value in row]
+        params += [None] * (_ENDED_COLUMNS * (size - len(chunk)))
+        statements.append((finish_sql(size), [*params, PENDING]))
+    return statements
+
+
 NEXT_WAKE_SQL = (
     "SELECT (SELECT MIN(next_due) FROM daily_schedules), (SELECT MIN(retry_at) FROM daily_posts)"
 )
@@ -56,6 +93,7 @@ SCHEDULER_QUERIES: dict[str, tuple[str, tuple[object, ...]]] = {
     "cancel_stopped": (CANCEL_STOPPED_SQL, ("c", 1, 1, "p")),
     "take_ready": (TAKE_READY_SQL, (2, 1, "p", 10)),
     "next_wake": (NEXT_WAKE_SQL, ()),
+    "finish": (finish_sql(2), (1, "d", "s", None, 1, 1, 1, 1, *[None] * 8, "p")),
 }
 
 
@@ -348,43 +386,36 @@ class ScheduleStore:
         return planned, jobs
 
     async def finish(self, outcomes: Sequence[Outcome], now: int) -> None:
-        """Record how attempts ended, all in one transaction."""
+        """Record how attempts ended: one statement, in one trip, unless a schedule is to
+        be paused too (then one transaction)."""
         if not outcomes:
             return
-        retries = [o for o in outcomes if o.status == PENDING]
-        done = [o for o in outcomes if o.status != PENDING]
+        ended = [
+            (
+                o.guild_id,
+                o.local_date,
+                o.status,
+                o.retry_at,
+                None if o.status == PENDING else now,
+                o.story_id,
+                o.channel_id,
+                o.message_id,
+            )
+            for o in outcomes
+        ]
+        statements = _finish_statements(ended)
+        paused = [(o.pause_reason, now, o.guild_id) for o in outcomes if o.status == PAUSED]
+        if len(statements) == 1 and not paused:
+            await self.db.write_returning(*statements[0])
+            return
         async with self.db.transaction() as conn:
-            if retries:
-                await conn.executemany(
-                    "UPDATE daily_posts SET retry_at = ?, story_id = ? "
-                    "WHERE guild_id = ? AND local_date = ? AND status = ?",
-                    [(o.retry_at, o.story_id, o.guild_id, o.local_date, PENDING) for o in retries],
-                )
-            if done:
-                await conn.executemany(
-                    "UPDATE daily_posts SET status = ?, retry_at = NULL, finished_at = ?, "
-                    "story_id = COALESCE(?, story_id), channel_id = ?, message_id = ? "
-                    "WHERE guild_id = ? AND local_date = ? AND status = ?",
-                    [
-                        (
-                            o.status,
-                            now,
-                            o.story_id,
-                            o.channel_id,
-                            o.message_id,
-                            o.guild_id,
-                            o.local_date,
-                            PENDING,
-                        )
-                        for o in done
-                    ],
-                )
-            paused = [o for o in done if o.status == PAUSED]
+            for sql, params in statements:
+                await conn.execute(sql, params)
             if paused:
                 await conn.executemany(
                     "UPDATE daily_schedules SET paused_reason = ?, paused_at = ?, "
                     "next_due = NULL WHERE guild_id = ?",
-                    [(o.pause_reason, now, o.guild_id) for o in paused],
+                    paused,
                 )
 
     async def prune(self, before: int) -> int:
