@@ -37,6 +37,8 @@ class Story:
     credit: str
     date: str
     teller: str
+    # The theme a card shows when the story was asked for without one; a draw for a
+    # theme leaves it None, since the card shows the theme asked for.
     primary_theme_id: int | None
 
     @property

@@ -114,6 +114,11 @@ class ThemeCatalogue:
         An exact name wins; then a prefix that fits one theme only; then a near miss
         that is clearly closer to one theme than to any other.
         """
+        # A slug picked from autocomplete is already in normal form (normalise leaves its
+        # own output unchanged), so it is found without normalising it again.
+        exact = self._names.get(query)
+        if exact is not None:
+            return exact
         wanted = normalise(query)
         exact = self._names.get(wanted)
         if exact is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
 
 import discord
 from discord import app_commands
@@ -41,7 +42,7 @@ async def serve_story(interaction: discord.Interaction[StoryBot], theme: Theme |
     )
     await interaction.response.send_message(
         embed=story_embed(story, card_theme),
-        view=StoryControls(theme.id if theme else 0),
+        view=story_controls(interaction.client, theme.id if theme else 0),
     )
 
 
@@ -88,6 +89,21 @@ class StoryControls(discord.ui.View):
     def __init__(self, theme_id: int) -> None:
         super().__init__(timeout=None)
         self.add_item(AnotherStoryButton(theme_id))
+
+
+# Every card of a theme carries the same controls (one dynamic button, no state), and
+# building a View costs more than the rest of the card, so each client keeps one a theme.
+_controls: weakref.WeakKeyDictionary[discord.Client, dict[int, StoryControls]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def story_controls(client: discord.Client, theme_id: int) -> StoryControls:
+    kept = _controls.setdefault(client, {})
+    view = kept.get(theme_id)
+    if view is None or view.is_finished():
+        view = kept[theme_id] = StoryControls(theme_id)
+    return view
 
 
 def themes_page(

@@ -48,6 +48,8 @@ def draw_sql(rows: int) -> str:
     registered on the connection). Taking the slot and moving on in one write means two
     members asking at once never share a story. Asks for a pool with no live story return
     no row. Rows are processed in order, so two asks for one round take two slots.
+    A story's primary theme is read only for a draw from every theme (theme 0): a card
+    drawn for a theme shows that theme, and the lookup is a page read of its own.
     """
     values = ", ".join(["(?, ?, ?, ?)"] * rows)
     return (
@@ -72,8 +74,8 @@ def draw_sql(rows: int) -> str:
         "RETURNING channel_id, theme_id, seed, size, bundled_size, position,"
         " (SELECT json_object('id', s.id, 'guild_id', s.guild_id, 'title', s.title,"
         " 'body', s.body, 'notes', s.notes, 'credit', s.credit, 'source_date', s.source_date,"
-        " 'teller', s.teller, 'primary_theme', (SELECT st.theme_id FROM story_themes st"
-        " WHERE st.story_id = s.id ORDER BY st.position LIMIT 1))"
+        " 'teller', s.teller, 'primary_theme', iif(rounds.theme_id = 0, (SELECT st.theme_id"
+        " FROM story_themes st WHERE st.story_id = s.id ORDER BY st.position LIMIT 1), NULL))"
         " FROM (SELECT round_slot(rounds.position - 1, rounds.size, rounds.seed) AS slot)"
         " AS taken"
         " JOIN pool_members pm ON pm.theme_id = rounds.theme_id"
