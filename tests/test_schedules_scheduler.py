@@ -148,6 +148,30 @@ async def test_a_post_in_flight_is_not_taken_by_a_second_scheduler(tmp_path: Pat
         assert len(channel.posts) == 1
 
 
+async def test_a_post_claimed_before_is_not_sent_while_the_rest_of_the_pass_is(services, clock):
+    # A database restored from a backup, or a hand edit, can hold a claim the schedule
+    # does not know of: the promise is still one post per server and day.
+    await set_nine_am(services)
+    await DailySchedules(ScheduleStore(services.db), services.clock).set(
+        guild_id=GUILD + 1,
+        channel_id=CHANNEL + 1,
+        minute=parse_time("9am"),
+        zone=LONDON,
+        theme_id=None,
+        by=ADMIN,
+    )
+    async with services.db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO daily_posts (guild_id, local_date, due_at, status, claimed_at, "
+            "finished_at) VALUES (?, '2026-03-02', 0, 'sent', 0, 0)",
+            (GUILD,),
+        )
+    channel = Channel()
+    clock.advance(hours=1)
+    await scheduler(services, channel).run_due()
+    assert [channel_id for channel_id, _, _ in channel.posts] == [CHANNEL + 1]
+
+
 async def test_a_restarted_scheduler_does_not_post_again(tmp_path: Path, clock):
     channel = Channel()
     async with AsyncExitStack() as stack:

@@ -97,6 +97,17 @@ SCHEDULER_QUERIES: dict[str, tuple[str, tuple[object, ...]]] = {
 }
 
 
+_CLAIM_SQL = (
+    "INSERT INTO daily_posts (guild_id, local_date, due_at, status, attempts, retry_at, "
+    "claimed_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (guild_id, local_date) DO NOTHING"
+)
+
+
+class _AlreadyClaimed(Exception):
+    """A pass's claims found a post claimed before; the pass is rolled back and redone."""
+
+
 @dataclass(frozen=True, slots=True)
 class ScheduleRow:
     guild_id: int
@@ -333,39 +344,87 @@ class ScheduleStore:
 
         A claim is a row keyed by (guild, local date) inserted only if absent, so a post
         claimed once is never claimed again. A taken post is leased for ``lease`` seconds:
-        another scheduler leaves it alone unless this one dies holding it.
+        another scheduler leaves it alone unless this one dies holding it. A post claimed
+        to send is taken as it is claimed; claimed posts whose retry is due are taken after.
         """
+        try:
+            return await self._claim_due(now, limit, lease, plan, one_by_one=False)
+        except _AlreadyClaimed:
+            # Some post of this pass had been claimed before (nothing in this process does
+            # that): claim again one at a time, to send only what this pass claimed.
+            return await self._claim_due(now, limit, lease, plan, one_by_one=True)
+
+    async def _claim_due(
+        self,
+        now: int,
+        limit: int,
+        lease: int,
+        plan: Callable[[ScheduleRow], Plan],
+        *,
+        one_by_one: bool,
+    ) -> tuple[list[tuple[ScheduleRow, Plan]], list[Job]]:
         planned: list[tuple[ScheduleRow, Plan]] = []
         async with self.db.transaction() as conn:
             due = [
                 ScheduleRow.from_row(r) for r in await conn.execute_fetchall(DUE_SQL, (now, limit))
             ]
             claims: list[tuple[object, ...]] = []
+            to_send: list[Job | None] = []
             moves: list[tuple[object, ...]] = []
             for row in due:
                 decided = plan(row)
                 planned.append((row, decided))
                 for claim in decided.claims:
-                    pending = claim.status == PENDING
-                    claims.append(
-                        (
-                            row.guild_id,
-                            claim.local_date,
-                            claim.due_at,
-                            claim.status,
-                            now if pending else None,
-                            now,
-                            None if pending else now,
+                    if claim.status == PENDING:
+                        claims.append(
+                            (
+                                row.guild_id,
+                                claim.local_date,
+                                claim.due_at,
+                                PENDING,
+                                1,
+                                now + lease,
+                                now,
+                                None,
+                            )
                         )
-                    )
+                        to_send.append(
+                            Job(
+                                row.guild_id,
+                                claim.local_date,
+                                claim.due_at,
+                                1,
+                                None,
+                                row.channel_id,
+                                row.theme_id,
+                            )
+                        )
+                    else:
+                        claims.append(
+                            (
+                                row.guild_id,
+                                claim.local_date,
+                                claim.due_at,
+                                claim.status,
+                                0,
+                                None,
+                                now,
+                                now,
+                            )
+                        )
+                        to_send.append(None)
                 moves.append((decided.next_due, decided.next_local_date, row.guild_id))
-            if claims:
-                await conn.executemany(
-                    "INSERT INTO daily_posts (guild_id, local_date, due_at, status, retry_at, "
-                    "claimed_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (guild_id, local_date) DO NOTHING",
-                    claims,
-                )
+            jobs: list[Job] = []
+            if claims and one_by_one:
+                for claim, job in zip(claims, to_send, strict=True):
+                    cursor = await conn.execute(_CLAIM_SQL, claim)
+                    if cursor.rowcount == 1 and job is not None:
+                        jobs.append(job)
+            elif claims:
+                cursor = await conn.executemany(_CLAIM_SQL, claims)
+                if cursor.rowcount != len(claims):
+                    raise _AlreadyClaimed
+                jobs = [job for job in to_send if job is not None]
             if moves:
                 await conn.executemany(
                     "UPDATE daily_schedules SET next_due = ?, next_local_date = ? "
@@ -373,16 +432,15 @@ class ScheduleStore:
                     moves,
                 )
             await conn.execute(CANCEL_STOPPED_SQL, (CANCELLED, now, now, PENDING))
-            # Taken and leased in one statement; RETURNING gives the attempt's number.
-            jobs = sorted(
-                (
-                    Job(*row)
-                    for row in await conn.execute_fetchall(
-                        TAKE_READY_SQL, (now + lease, now, PENDING, limit)
-                    )
-                ),
-                key=lambda job: (job.due_at, job.guild_id),
-            )
+            # Retries whose time has come, taken and leased in one statement; RETURNING
+            # gives the attempt's number.
+            jobs += [
+                Job(*row)
+                for row in await conn.execute_fetchall(
+                    TAKE_READY_SQL, (now + lease, now, PENDING, limit)
+                )
+            ]
+        jobs.sort(key=lambda job: (job.due_at, job.guild_id))
         return planned, jobs
 
     async def finish(self, outcomes: Sequence[Outcome], now: int) -> None:
