@@ -277,11 +277,12 @@ def write_report(servers: int, result: dict[str, Any], took: float) -> None:
         *(f"| {name} | {value} | {'yes' if ok else '**no**'} |" for name, value, ok in checks),
         "",
         f"The baseline draws each story as its own statement, as /story does for one member "
-        f"({base['cpu_s']:.2f} s); the scheduler draws a pass's stories as one statement, so "
-        f"the whole day, with claiming, leasing, recording and wake-ups, costs "
-        f"{day['cpu_s']:.2f} s. Most of what remains is aiosqlite's hand-off to its thread "
-        "(about a dozen statements a pass) and the WAL's writes; runs on this machine vary "
-        "by about a second.",
+        f"({base['cpu_s']:.2f} s). The scheduler claims and leases a pass's posts in one "
+        "transaction, draws their stories as one statement and records how they went as "
+        f"one more, so the whole day, wake-ups included, costs {day['cpu_s']:.2f} s. What "
+        "remains is mostly SQLite writing the pages each pass changes (a schedule, a claim "
+        "and a round for every post, each on a page of its own) and aiosqlite's hand-off "
+        "to its thread, ten trips a pass; runs on this machine vary by about a second.",
         "",
         end,
     ]
