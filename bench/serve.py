@@ -30,7 +30,7 @@ from tests.discord_bench.payloads import MEMBER, Where  # noqa: E402
 IMPORTED = time.perf_counter()
 
 IN_FLIGHT = 100
-ROUNDS = 4
+ROUNDS = 8
 PER_ROUND = 600
 
 FIXED_CARD = discord.Embed(
