@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -45,6 +46,26 @@ async def test_the_journal_is_write_ahead(tmp_path: Path):
     async with open_database(tmp_path / "wal.sqlite3") as db:
         row = await db.fetchone("PRAGMA journal_mode")
         assert row is not None and row[0] == "wal"
+
+
+async def test_the_log_reaches_the_database_file_in_the_background(tmp_path: Path):
+    # A commit that fills the log would otherwise copy it and fsync the file, and every
+    # member waiting on that commit would wait for the disk too.
+    async with open_database(tmp_path / "wal.sqlite3", checkpoint_every=0.01) as db:
+        row = await db.fetchone("PRAGMA wal_autocheckpoint")
+        assert row is not None and row[0] == database.WAL_SAFETY_PAGES
+        async with db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO data_files (path, digest) VALUES (?, ?)",
+                [(f"file-{n}", "x" * 500) for n in range(200)],
+            )
+        assert db.checkpointer is not None
+        for _ in range(300):
+            logged, copied = db.checkpointer.last
+            if logged and copied == logged:
+                break
+            await asyncio.sleep(0.01)
+        assert logged > 0 and copied == logged
 
 
 async def test_a_failing_migration_leaves_no_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
