@@ -101,8 +101,12 @@ _controls: weakref.WeakKeyDictionary[discord.Client, dict[int, StoryControls]] =
 def story_controls(client: discord.Client, theme_id: int) -> StoryControls:
     kept = _controls.setdefault(client, {})
     view = kept.get(theme_id)
-    if view is None or view.is_finished():
+    if view is None:
         view = kept[theme_id] = StoryControls(theme_id)
+        # Stopped, so discord.py sends its button without filing the view under every
+        # message: the button is a dynamic item (registered in cog_load), found by its
+        # custom id on whatever message it is pressed.
+        view.stop()
     return view
 
 
