@@ -103,17 +103,17 @@ def verdicts(row: dict) -> list[tuple[str, str, bool]]:
     return [
         (
             "/story p99 ≤ 1.5 × baseline p99",
-            f"{s['story_p99_ms'] / s['base_p99_ms']:.2f}×",
+            f"{s['story_p99_ms'] / s['base_p99_ms']:.3f}×",
             s["story_p99_ms"] <= 1.5 * s["base_p99_ms"],
         ),
         (
             "/story throughput ≥ 0.8 × baseline (100 in flight)",
-            f"{s['story_per_s'] / s['base_per_s']:.2f}×",
+            f"{s['story_per_s'] / s['base_per_s']:.3f}×",
             s["story_per_s"] >= 0.8 * s["base_per_s"],
         ),
         (
             "autocomplete p99 ≤ 1.5 × baseline p99",
-            f"{s['ac_p99_ms'] / s['ac_base_p99_ms']:.2f}×",
+            f"{s['ac_p99_ms'] / s['ac_base_p99_ms']:.3f}×",
             s["ac_p99_ms"] <= 1.5 * s["ac_base_p99_ms"],
         ),
         (

@@ -114,3 +114,36 @@ async def test_migrations_before_a_failing_one_stay_applied(
         names = await table_names(db)
         assert "kept" in names and "lost" not in names
         assert await db.schema_version() == newest + 1
+
+
+async def test_pools_survive_being_rebuilt_keyed_for_one_page_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Migration 6 rebuilds every pool; a server upgrading must keep every story's place
+    # in them, or rounds under way would skip or repeat stories.
+    path = tmp_path / "upgraded.sqlite3"
+    real = database.migrations()
+    monkeypatch.setattr(database, "migrations", lambda: [m for m in real if m[0] < 6])
+    members = [
+        (theme, guild, n, 1000 * theme + n)
+        for theme in (1, 2)
+        for guild in (0, 7)
+        for n in range(5)
+    ]
+    async with open_database(path) as db, db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO pool_members (theme_id, guild_id, ordinal, story_id) VALUES (?, ?, ?, ?)",
+            members,
+        )
+    monkeypatch.undo()
+    async with open_database(path) as db:
+        assert await db.schema_version() >= 6
+        rows = await db.fetchall(
+            "SELECT theme_id, guild_id, ordinal, story_id FROM pool_members ORDER BY 1, 2, 3"
+        )
+        assert [tuple(row) for row in rows] == members
+        plan = await db.fetchall(
+            "EXPLAIN QUERY PLAN SELECT story_id FROM pool_members "
+            "WHERE theme_id = 2 AND guild_id = 7 AND ordinal = 3"
+        )
+        assert any("USING PRIMARY KEY" in row[3] for row in plan), [row[3] for row in plan]
