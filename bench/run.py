@@ -197,7 +197,18 @@ def write_report(rows: list[dict], took: float) -> None:
     ]
     for name, value, ok in verdicts(largest):
         lines.append(f"| {name} | {value} | {'yes' if ok else '**no**'} |")
-    lines += ["", marker_end]
+    busy = ", ".join(
+        f"{row['size']:,}: {row['serve'].get('story_loop_busy', float('nan')):.0%}" for row in rows
+    )
+    lines += [
+        "",
+        "How busy the event loop's thread was while serving /story, by library size (CPU "
+        f"time over wall time; the baseline keeps it about 100% busy): {busy}. The rest of "
+        "the time it waited for a batch of draws in SQLite, and so for any page the host "
+        "had dropped from its cache.",
+        "",
+        marker_end,
+    ]
     block = "\n".join(lines)
     if marker_start in old and marker_end in old:
         head, rest = old.split(marker_start, 1)

@@ -58,8 +58,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def drive(bench: Bench, make_payload, count: int) -> tuple[list[float], float]:
-    """Keep IN_FLIGHT interactions in flight until ``count`` were answered."""
+async def drive(bench: Bench, make_payload, count: int) -> tuple[list[float], float, float]:
+    """Keep IN_FLIGHT interactions in flight until ``count`` were answered: the latencies,
+    the rate, and how busy the event loop's thread was (its CPU time over the wall time;
+    below 1, it sat waiting, for the database or the disk)."""
     latencies: list[float] = []
     queue = iter(range(count))
 
@@ -71,9 +73,9 @@ async def drive(bench: Bench, make_payload, count: int) -> tuple[list[float], fl
             await asyncio.wait_for(reply.state.responded, timeout=10)
             latencies.append(reply.state.answered_at - sent)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.thread_time() - cpu
     # A rejected answer would mean the numbers are of a failing path, not of serving.
     assert not bench.discord.rejections, bench.discord.rejections[:3]
     # The stand-in keeps every request for tests to read; here that would be the stand-in's
@@ -82,7 +84,7 @@ async def drive(bench: Bench, make_payload, count: int) -> tuple[list[float], fl
     bench.discord.interactions.clear()
     for messages in bench.discord.messages.values():
         messages.clear()
-    return latencies, count / wall
+    return latencies, count / wall, cpu / wall
 
 
 async def main(db: Path, data_dir: Path, pairs: list[tuple[int, int]]) -> dict[str, float]:
@@ -124,6 +126,7 @@ async def main(db: Path, data_dir: Path, pairs: list[tuple[int, int]]) -> dict[s
 
     results: dict[str, list[float]] = {k: [] for k in ("story", "base", "ac", "ac_base")}
     rates: dict[str, list[float]] = {k: [] for k in results}
+    busy: dict[str, list[float]] = {k: [] for k in results}
     for make in (baseline, story, complete_baseline, complete):  # warm up every path alike
         await drive(bench, make, 200)
     # Alternate so drift in the machine hits both sides alike.
@@ -134,9 +137,10 @@ async def main(db: Path, data_dir: Path, pairs: list[tuple[int, int]]) -> dict[s
             ("ac_base", complete_baseline),
             ("ac", complete),
         ):
-            latencies, rate = await drive(bench, make, PER_ROUND)
+            latencies, rate, loop_busy = await drive(bench, make, PER_ROUND)
             results[key] += latencies
             rates[key].append(rate)
+            busy[key].append(loop_busy)
     await bench.stop_bot()
     await bench.discord.stop()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -152,6 +156,7 @@ async def main(db: Path, data_dir: Path, pairs: list[tuple[int, int]]) -> dict[s
         out[f"{key}_p99_ms"] = percentile(values, 0.99) * 1000
         out[f"{key}_max_ms"] = max(values) * 1000
         out[f"{key}_per_s"] = sorted(rates[key])[len(rates[key]) // 2]
+        out[f"{key}_loop_busy"] = sorted(busy[key])[len(busy[key]) // 2]
     return out
 
 
