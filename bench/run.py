@@ -164,7 +164,9 @@ def write_report(rows: list[dict], took: float) -> None:
         f"{STORIES_PER_SERVER} stories of its own; every channel with memory is half way "
         "through a round. Latency is from the interaction payload entering discord.py to the "
         "answer reaching the stand-in Discord, with 100 interactions in flight; the baseline is "
-        "a command on the same tree answering a fixed card through the same path. "
+        "a command on the same tree answering through the same path with a story card built "
+        "from one fixed story (the same embed and button as /story), so the ratios measure "
+        "what the library adds. "
         "Start-up is a start with the library already imported and indexed; the first start "
         "after an import also builds the submissions' near-duplicate sketches, once, and is "
         "shown apart. Process to ready is from the interpreter's start, imports included.",

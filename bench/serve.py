@@ -23,6 +23,9 @@ from pathlib import Path  # noqa: E402
 import discord  # noqa: E402
 from discord import app_commands  # noqa: E402
 
+from bot.library import Story  # noqa: E402
+from cogs.cards import story_embed  # noqa: E402
+from cogs.stories import story_controls  # noqa: E402
 from tests.discord_bench import payloads  # noqa: E402
 from tests.discord_bench.harness import Bench  # noqa: E402
 from tests.discord_bench.payloads import MEMBER, Where  # noqa: E402
@@ -33,18 +36,30 @@ IN_FLIGHT = 100
 ROUNDS = 8
 PER_ROUND = 600
 
-FIXED_CARD = discord.Embed(
+# The baseline answers a story card built from this one fixed story: the same embed and
+# the same "Another story" button as /story, so the ratio measures what /story adds to
+# answering (the library), not the size of the message. A plain embed with no button,
+# as before, made the baseline cheaper than any card the bot sends.
+FIXED_STORY = Story(
+    id=0,
+    guild_id=0,
     title="A fixed card",
-    description="The baseline answers this card: same path, no library work. " * 4,
-    colour=0x8FB9A8,
-).set_footer(text="baseline")
+    body="The baseline answers this card: same path, no library work. " * 3,
+    notes=(),
+    credit="bench",
+    date="2020-01",
+    teller="the benchmark",
+    primary_theme_id=None,
+)
 
 
 def add_baseline(tree: app_commands.CommandTree) -> None:
     @tree.command(name="baseline", description="Benchmark baseline: a fixed card")
     @app_commands.describe(theme="ignored")
     async def baseline(interaction: discord.Interaction, theme: str | None = None) -> None:
-        await interaction.response.send_message(embed=FIXED_CARD)
+        await interaction.response.send_message(
+            embed=story_embed(FIXED_STORY, None), view=story_controls(interaction.client, 0)
+        )
 
     @baseline.autocomplete("theme")
     async def baseline_complete(
