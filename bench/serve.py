@@ -4,7 +4,8 @@ Run by bench/run.py as ``python -m bench.serve DB DATA_DIR PAIRS_FILE``; prints 
 The bot runs exactly as in the end-to-end tests: the real discord.py client and command tree
 against the stand-in Discord of tests/discord_bench, interactions in through the gateway
 handler, answers out through discord.py's HTTP client. The baseline is a command on the same
-tree that answers a fixed card, so both go through the same path and machine noise cancels.
+tree that answers a story card built from one fixed story, so both go through the same path,
+machine noise cancels, and the ratio is what the library adds.
 """
 
 from __future__ import annotations
