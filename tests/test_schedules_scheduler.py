@@ -90,10 +90,11 @@ async def services(tmp_path: Path, clock: BenchClock) -> AsyncIterator[Services]
         yield await open_at(tmp_path / "bedside.sqlite3", clock, stack)
 
 
-async def set_nine_am(services: Services) -> None:
+async def set_nine_am(services: Services, n: int = 0) -> None:
+    """Server ``n`` (0: GUILD) posts at 9am London time in its own channel."""
     await DailySchedules(ScheduleStore(services.db), services.clock).set(
-        guild_id=GUILD,
-        channel_id=CHANNEL,
+        guild_id=GUILD + n,
+        channel_id=CHANNEL + n,
         minute=parse_time("9am"),
         zone=LONDON,
         theme_id=None,
@@ -152,14 +153,7 @@ async def test_a_post_claimed_before_is_not_sent_while_the_rest_of_the_pass_is(s
     # A database restored from a backup, or a hand edit, can hold a claim the schedule
     # does not know of: the promise is still one post per server and day.
     await set_nine_am(services)
-    await DailySchedules(ScheduleStore(services.db), services.clock).set(
-        guild_id=GUILD + 1,
-        channel_id=CHANNEL + 1,
-        minute=parse_time("9am"),
-        zone=LONDON,
-        theme_id=None,
-        by=ADMIN,
-    )
+    await set_nine_am(services, 1)
     async with services.db.transaction() as conn:
         await conn.execute(
             "INSERT INTO daily_posts (guild_id, local_date, due_at, status, claimed_at, "
@@ -246,16 +240,8 @@ async def test_a_send_that_hangs_past_the_deadline_is_retried_with_the_same_stor
 
 
 async def test_three_hundred_servers_due_at_one_minute_each_get_one_post(services, clock):
-    schedules = DailySchedules(ScheduleStore(services.db), services.clock)
     for n in range(300):
-        await schedules.set(
-            guild_id=GUILD + n,
-            channel_id=CHANNEL + n,
-            minute=parse_time("9am"),
-            zone=LONDON,
-            theme_id=None,
-            by=ADMIN,
-        )
+        await set_nine_am(services, n)
     channel = Channel()
     run = scheduler(services, channel)
     clock.advance(hours=1)
