@@ -151,9 +151,20 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
 
 
+def write_block(path: Path, block: str, start: str, end: str) -> None:
+    """Put ``block`` (which begins with ``start`` and ends with ``end``) in place of the
+    one between those markers in ``path``, or after what is there; other blocks stay."""
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if start in old and end in old:
+        head, rest = old.split(start, 1)
+        text = head + block + rest.split(end, 1)[1]
+    else:
+        text = old.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
 def write_report(rows: list[dict], took: float) -> None:
     path = ROOT / "BENCHMARKS.md"
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
     marker_start, marker_end = "<!-- library:start -->", "<!-- library:end -->"
     lines = [
         marker_start,
@@ -211,16 +222,7 @@ def write_report(rows: list[dict], took: float) -> None:
         "",
         marker_end,
     ]
-    block = "\n".join(lines)
-    if marker_start in old and marker_end in old:
-        head, rest = old.split(marker_start, 1)
-        tail = rest.split(marker_end, 1)[1]
-        text = head + block + tail
-    elif old:
-        text = old.rstrip() + "\n\n" + block + "\n"
-    else:
-        text = "# Benchmarks\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
+    write_block(path, "\n".join(lines), marker_start, marker_end)
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.run import machine
+from bench.run import machine, write_block
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work" / "scheduler"
@@ -236,7 +236,6 @@ def _child(*args: str) -> dict[str, Any]:
 def write_report(servers: int, result: dict[str, Any], took: float) -> None:
     day, base = result["day"], result["baseline"]
     path = ROOT / "BENCHMARKS.md"
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     start, end = "<!-- scheduler:start -->", "<!-- scheduler:end -->"
     ratio = day["cpu_s"] / base["cpu_s"] if base["cpu_s"] else float("nan")
     statuses = ", ".join(f"{k} {v:,}" for k, v in sorted(day["statuses"].items()))
@@ -286,13 +285,7 @@ def write_report(servers: int, result: dict[str, Any], took: float) -> None:
         "",
         end,
     ]
-    block = "\n".join(lines)
-    if start in old and end in old:
-        head, rest = old.split(start, 1)
-        new = head + block + rest.split(end, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(new, encoding="utf-8")
+    write_block(path, "\n".join(lines), start, end)
 
 
 def main(argv: list[str] | None = None) -> int:
