@@ -275,13 +275,14 @@ def write_report(servers: int, result: dict[str, Any], took: float) -> None:
         "|---|---:|:---:|",
         *(f"| {name} | {value} | {'yes' if ok else '**no**'} |" for name, value, ok in checks),
         "",
-        f"The baseline draws each story as its own statement, as /story does for one member "
-        f"({base['cpu_s']:.2f} s). The scheduler claims and leases a pass's posts in one "
-        "transaction, draws their stories as one statement and records how they went as "
-        f"one more, so the whole day, wake-ups included, costs {day['cpu_s']:.2f} s. What "
+        f"The baseline draws each story on its own, as /story does for one member: a write "
+        f"taking the slot and a read of its story ({base['cpu_s']:.2f} s). The scheduler "
+        "claims and leases a pass's posts in one transaction, takes their slots as one "
+        "statement, reads their stories as one more and records how they went as another, "
+        f"so the whole day, wake-ups included, costs {day['cpu_s']:.2f} s. What "
         "remains is mostly SQLite writing the pages each pass changes (a schedule, a claim "
         "and a round for every post, each on a page of its own) and aiosqlite's hand-off "
-        "to its thread, ten trips a pass; runs on this machine vary by about a second.",
+        "to its thread, about ten trips a pass; runs on this machine vary by about a second.",
         "",
         end,
     ]

@@ -194,7 +194,7 @@ class Scheduler:
 
     async def _attempt(self, jobs: list[Job], report: PassReport) -> None:
         # Every story of the pass is drawn before any is sent, so the draws go to the
-        # database together, as one statement, instead of a few at a time behind the gate.
+        # database together, as one batch, instead of a few at a time behind the gate.
         drawn = await self._stories(jobs)
         # A few senders share the pass's posts, rather than a task per post.
         outcomes: list[Outcome | None] = [None] * len(jobs)

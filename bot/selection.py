@@ -15,9 +15,9 @@ log = logging.getLogger(__name__)
 
 # Draws that lose a race for the same channel try again; more than this means a bug.
 MAX_ATTEMPTS = 20
-# Retired slots passed over one statement at a time before walking the round in Python.
+# Retired slots passed over one draw at a time before walking the round in Python.
 QUICK_DRAWS = 3
-# Draws in one statement when many are asked for at once.
+# Draws in one batch when many are asked for at once.
 DRAW_CHUNK = 128
 
 
@@ -34,7 +34,7 @@ class Selector:
         """The next story of the channel's round for ``theme_id`` (None: any theme).
 
         The round lives in the database, so a restart carries on where it stopped. A draw
-        is one statement that takes the round's next slot and reads the story in it. A
+        takes the round's next slot in one write, then reads the story in it. A
         slot whose story was retired is passed over; after a few in a row the rest of the
         round is walked here instead, so a library with many retired stories stays cheap.
         """
@@ -52,8 +52,8 @@ class Selector:
     async def next_stories(
         self, asks: Sequence[tuple[int, int | None, int | None]]
     ) -> list[Story | None]:
-        """:meth:`next_story` for many (channel, guild, theme) at once, as one statement per
-        :data:`~bot.storage.draws` batch: the daily scheduler draws a whole pass this way."""
+        """:meth:`next_story` for many (channel, guild, theme) at once, as one write and a
+        few reads per batch (see bot.storage.draws): the daily scheduler draws a pass so."""
         store = self.library.store
         keyed = [(channel, guild or BUNDLED, theme or ANY_THEME) for channel, guild, theme in asks]
         found: list[Story | None] = []

@@ -23,14 +23,14 @@ async def test_serving_query_uses_an_index(tmp_path: Path, name: str):
     async with open_services(settings) as services:
         plan = [row[3] for row in await services.db.fetchall(f"EXPLAIN QUERY PLAN {sql}", params)]
     # These scan rows the statement makes itself (a SELECT without FROM, the draws asked
-    # for, the slot taken, the posts ended), never a stored table; any other
+    # for, the slots whose stories are read, the posts ended), never a stored table; any other
     # scan grows with the library.
     one_row = (
         "SCAN CONSTANT ROW",
         "SCAN 2 CONSTANT ROWS",
         "SCAN (subquery-",
         "SCAN asked",
-        "SCAN taken",
+        "SCAN wanted",
         "SCAN ended",
     )
     scans = [step for step in plan if step.startswith("SCAN") and not step.startswith(one_row)]

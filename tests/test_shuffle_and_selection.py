@@ -156,6 +156,22 @@ async def test_a_server_story_is_served_in_its_own_server_only(tmp_path: Path):
             assert sorted(anything) == BUNDLED_TITLES
 
 
+async def test_a_draw_inside_a_transaction_sees_what_that_transaction_wrote(tmp_path: Path):
+    # Drawn stories are read on reader connections, which see only what is committed; a
+    # draw inside a transaction must read on its own connection, or a story added in that
+    # same transaction would be skipped as if it were retired.
+    async with open_services(settings_at(tmp_path)) as services:
+        nicu = services.library.catalogue.by_slug("nicu")
+        assert nicu is not None
+        assert services.db.readers, "draws are meant to read beside the writer"
+        bundled_nicu = (await services.library.counts(0))[nicu.id]
+        async with services.db.transaction():
+            await add_server_story(services, GUILD, "Written just now", nicu.id)
+            ours = await draw(services, bundled_nicu + 1, channel=1, guild=GUILD, theme=nicu.id)
+        assert "Written just now" in ours
+        assert len(set(ours)) == bundled_nicu + 1
+
+
 async def test_a_theme_with_no_stories_gives_none(tmp_path: Path):
     data = write_library(
         tmp_path / "data", [theme("gratitude"), theme("animals")], [story("one", "gratitude")]

@@ -1,4 +1,4 @@
-"""Requests that arrive while the database is busy go to it together, as one statement.
+"""Requests that arrive while the database is busy go to it together, as one batch.
 
 Each trip to aiosqlite's thread costs far more than the index lookups it carries, and under
 load that hand-off is most of what a /story or an autocomplete costs. So requests queue

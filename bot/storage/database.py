@@ -15,8 +15,6 @@ from typing import Any
 
 import aiosqlite
 
-from bot.shuffle import permute
-
 log = logging.getLogger(__name__)
 
 MIGRATIONS_PACKAGE = "bot.storage"
@@ -29,6 +27,12 @@ WAL_RESET_PAGES = 4_000
 # Only if all that falls behind does a commit copy the log itself, once it is this many
 # pages (about 400 MB); SQLite's own default is 1,000.
 WAL_SAFETY_PAGES = 100_000
+# Read-only connections that read drawn stories side by side (see bot.storage.draws). The
+# disk here serves about eight reads at once before more stop helping.
+READERS = 8
+# Their reads land all over the file, so a page cache of their own saves little; the
+# host's cache is shared by all of them.
+READER_CACHE_KIB = 256
 
 
 def _split_statements(script: str) -> list[str]:
@@ -78,6 +82,8 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._owner: asyncio.Task[object] | None = None
         self.checkpointer: Checkpointer | None = None
+        # Connections for reads that may run beside the writer and each other.
+        self.readers: list[aiosqlite.Connection] = []
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -166,7 +172,17 @@ class Database:
             applied.append(version)
         return applied
 
+    async def open_readers(self, count: int) -> None:
+        for _ in range(count):
+            reader = await aiosqlite.connect(self.path, isolation_level=None)
+            self.readers.append(reader)
+            await reader.execute("PRAGMA query_only=1")
+            await reader.execute(f"PRAGMA cache_size=-{READER_CACHE_KIB}")
+
     async def close(self) -> None:
+        readers, self.readers = self.readers, []
+        for reader in readers:
+            await reader.close()
         await self._conn.close()
 
 
@@ -237,7 +253,7 @@ class Checkpointer:
 
 @asynccontextmanager
 async def open_database(
-    path: Path, *, checkpoint_every: float = CHECKPOINT_EVERY
+    path: Path, *, checkpoint_every: float = CHECKPOINT_EVERY, readers: int = READERS
 ) -> AsyncIterator[Database]:
     """Open (creating if needed) the database at ``path``, migrated to the newest schema."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -250,16 +266,18 @@ async def open_database(
         # The Checkpointer copies the log into the file; a commit does only as a last resort.
         await conn.execute(f"PRAGMA wal_autocheckpoint={WAL_SAFETY_PAGES}")
         await conn.execute("PRAGMA foreign_keys=ON")
-        # The draw statement walks the shuffled round inside SQLite (see DRAW_SQL).
-        await conn.create_function("round_slot", 3, permute, deterministic=True)
         # A second process (or a racing scheduler) waits for the writer instead of failing.
         await conn.execute("PRAGMA busy_timeout=5000")
         db = Database(conn, path)
         await db.migrate()
         db.checkpointer = Checkpointer(path, checkpoint_every, db)
         await db.checkpointer.start()
+        await db.open_readers(readers)
         yield db
     finally:
         if db is not None and db.checkpointer is not None:
             await db.checkpointer.close()
-        await conn.close()
+        if db is not None:
+            await db.close()
+        else:
+            await conn.close()

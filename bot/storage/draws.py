@@ -1,22 +1,41 @@
-"""Draws from the no-repeat rounds, as one statement for any number of draws.
+"""Draws from the no-repeat rounds: take the next slot of a round, then read its story.
 
-The statement is the whole draw, so a /story costs one trip to the database thread, and
-draws asked for meanwhile share that trip (see bot.storage.batching).
+Taking is one write for any number of draws (draws asked for meanwhile share it, see
+bot.storage.batching). Reading is spread over a few read-only connections at once: with a
+library bigger than the host keeps in memory, a read mostly waits for the disk, and the
+disk answers several reads at once nearly as fast as one. Each reader hands back its own
+draws as soon as it has them, so the first cards go out while the disk still works on the
+rest.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import aiosqlite
+
+from bot.shuffle import permute
 from bot.storage.batching import padded
 from bot.storage.database import Database
 
-# A pad row: no theme has id -1, so it has no live story and draws nothing.
-_PAD = (-1, 0, 0, 0)
+# Pad rows: no theme has id -1, so they take no slot and find no story.
+_ASK_PAD = (-1, 0, 0, 0)
+_SLOT_PAD = (-1, -1, 0, 0)
+_STORY_KEYS = (
+    "id",
+    "guild_id",
+    "title",
+    "body",
+    "notes",
+    "credit",
+    "source_date",
+    "teller",
+    "primary_theme",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +44,26 @@ class Ask:
     guild_id: int
     channel_id: int
     fresh_seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """Where a slot taken points: the k-th story of one pool (bundled: guild 0)."""
+
+    theme_id: int
+    guild_id: int
+    ordinal: int
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """A slot taken, and the round's state after taking it."""
+
+    seed: int
+    size: int
+    bundled_size: int
+    position: int
+    slot: Slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,17 +78,14 @@ class Drawn:
 
 
 @cache
-def draw_sql(rows: int) -> str:
-    """One statement drawing for ``rows`` asks of (theme, guild, channel, fresh seed).
+def take_sql(rows: int) -> str:
+    """One statement taking a slot for ``rows`` asks of (theme, guild, channel, fresh seed).
 
     Each ask starts its channel's round for the theme, or moves it on by one slot (a new
-    round with the fresh seed once it is through); RETURNING then reads the story in the
-    slot taken. round_slot() is the round's Feistel permutation (bot.shuffle.permute,
-    registered on the connection). Taking the slot and moving on in one write means two
-    members asking at once never share a story. Asks for a pool with no live story return
-    no row. Rows are processed in order, so two asks for one round take two slots.
-    A story's primary theme is read only for a draw from every theme (theme 0): a card
-    drawn for a theme shows that theme, and the lookup is a page read of its own.
+    round with the fresh seed once it is through), and returns the round as it now is and
+    the guild asking. Taking the slot and moving on in one write means two members asking
+    at once never share a story. Asks for a pool with no live story return no row. Rows
+    are processed in order, so two asks for one round take two slots.
     """
     values = ", ".join(["(?, ?, ?, ?)"] * rows)
     return (
@@ -72,39 +108,103 @@ def draw_sql(rows: int) -> str:
         " bundled_size = iif(position >= size, excluded.bundled_size, bundled_size),"
         " position = iif(position >= size, 1, position + 1) "
         "RETURNING channel_id, theme_id, seed, size, bundled_size, position,"
-        " (SELECT json_object('id', s.id, 'guild_id', s.guild_id, 'title', s.title,"
-        " 'body', s.body, 'notes', s.notes, 'credit', s.credit, 'source_date', s.source_date,"
-        " 'teller', s.teller, 'primary_theme', iif(rounds.theme_id = 0, (SELECT st.theme_id"
-        " FROM story_themes st WHERE st.story_id = s.id ORDER BY st.position LIMIT 1), NULL))"
-        " FROM (SELECT round_slot(rounds.position - 1, rounds.size, rounds.seed) AS slot)"
-        " AS taken"
-        " JOIN pool_members pm ON pm.theme_id = rounds.theme_id"
-        " AND pm.guild_id = iif(taken.slot < rounds.bundled_size, 0,"
         " (SELECT guild FROM asked WHERE asked.channel = rounds.channel_id"
-        " AND asked.theme = rounds.theme_id LIMIT 1))"
-        " AND pm.ordinal = iif(taken.slot < rounds.bundled_size, taken.slot,"
-        " taken.slot - rounds.bundled_size)"
-        " JOIN stories s ON s.id = pm.story_id AND s.active = 1)"
+        " AND asked.theme = rounds.theme_id LIMIT 1)"
     )
 
 
-async def draw_many(db: Database, asks: Sequence[Ask]) -> list[Drawn | None]:
-    """Draw for every ask in one statement; None where the pool has no live story."""
+@cache
+def read_sql(rows: int) -> str:
+    """The live story in each of ``rows`` slots (key, theme, pool's guild, ordinal).
+
+    A story's primary theme is read only for a draw from every theme (theme 0): a card
+    drawn for a theme shows that theme, and the lookup is a page read of its own.
+    """
+    values = ", ".join(["(?, ?, ?, ?)"] * rows)
+    return (
+        f"WITH wanted (k, theme, guild, ordinal) AS (VALUES {values}) "
+        "SELECT wanted.k, s.id, s.guild_id, s.title, s.body, s.notes, s.credit,"
+        " s.source_date, s.teller, iif(wanted.theme = 0, (SELECT st.theme_id"
+        " FROM story_themes st WHERE st.story_id = s.id ORDER BY st.position LIMIT 1),"
+        " NULL) FROM wanted"
+        " JOIN pool_members pm ON pm.theme_id = wanted.theme AND pm.guild_id = wanted.guild"
+        " AND pm.ordinal = wanted.ordinal"
+        " JOIN stories s ON s.id = pm.story_id AND s.active = 1"
+    )
+
+
+async def take_many(db: Database, asks: Sequence[Ask]) -> list[Taken | None]:
+    """Take a slot for every ask in one statement; None where the pool has no live story."""
     rows = padded(len(asks))
     params: list[int] = []
     for ask in asks:
         params += (ask.theme_id, ask.guild_id, ask.channel_id, ask.fresh_seed)
     for _ in range(rows - len(asks)):
-        params += _PAD
-    returned = await db.write_returning(draw_sql(rows), params)
+        params += _ASK_PAD
+    returned = await db.write_returning(take_sql(rows), params)
     # Asks for the same round are alike, so any slot of that round may go to any of them.
-    slots: dict[tuple[int, int], list[Drawn]] = {}
-    for channel_id, theme_id, seed, size, bundled_size, position, story in returned:
+    slots: dict[tuple[int, int], list[Taken]] = {}
+    for channel_id, theme_id, seed, size, bundled_size, position, guild_id in returned:
+        # The shuffle runs here rather than inside the statement: as an SQL function it
+        # would take the GIL from the event loop once for every row.
+        index = permute(position - 1, size, seed)
+        if index < bundled_size:
+            slot = Slot(theme_id, 0, index)
+        else:
+            slot = Slot(theme_id, guild_id, index - bundled_size)
         slots.setdefault((channel_id, theme_id), []).append(
-            Drawn(seed, size, bundled_size, position, json.loads(story) if story else None)
+            Taken(seed, size, bundled_size, position, slot)
         )
-    found: list[Drawn | None] = []
+    found: list[Taken | None] = []
     for ask in asks:
         taken = slots.get((ask.channel_id, ask.theme_id))
         found.append(taken.pop(0) if taken else None)
     return found
+
+
+async def read_slots(
+    conn: aiosqlite.Connection, slots: Sequence[Slot]
+) -> list[dict[str, Any] | None]:
+    """The live story in each slot, in order, as one statement on ``conn``."""
+    rows = padded(len(slots))
+    params: list[int] = []
+    for k, slot in enumerate(slots):
+        params += (k, slot.theme_id, slot.guild_id, slot.ordinal)
+    for _ in range(rows - len(slots)):
+        params += _SLOT_PAD
+    found: list[dict[str, Any] | None] = [None] * len(slots)
+    for row in await conn.execute_fetchall(read_sql(rows), params):
+        found[row[0]] = dict(zip(_STORY_KEYS, tuple(row)[1:], strict=True))
+    return found
+
+
+def drawn(taken: Taken, story: dict[str, Any] | None) -> Drawn:
+    return Drawn(taken.seed, taken.size, taken.bundled_size, taken.position, story)
+
+
+async def draw_many(
+    db: Database, asks: Sequence[Ask], *, side_by_side: int = 1
+) -> list[Drawn | None]:
+    """Take and read for every ask: one write, then reads on up to ``side_by_side`` readers.
+
+    Reading side by side saves waiting, not work: each reader is one more trip to a
+    thread, so work that nobody waits for (the daily scheduler's) reads on one. Inside a
+    transaction everything stays on its connection, which alone sees what the transaction
+    wrote.
+    """
+    taken = await take_many(db, asks)
+    wanted = [(i, t.slot) for i, t in enumerate(taken) if t is not None]
+    if db.readers and not db.in_transaction():
+        readers = db.readers[: max(1, min(side_by_side, len(wanted)))]
+    else:
+        readers = [db.conn]
+    parts = [(conn, wanted[n :: len(readers)]) for n, conn in enumerate(readers)]
+    parts = [(conn, part) for conn, part in parts if part]
+    stories: list[dict[str, Any] | None] = [None] * len(asks)
+    done = await asyncio.gather(
+        *(read_slots(conn, [slot for _, slot in part]) for conn, part in parts)
+    )
+    for (_, part), found in zip(parts, done, strict=True):
+        for (i, _), story in zip(part, found, strict=True):
+            stories[i] = story
+    return [None if t is None else drawn(t, stories[i]) for i, t in enumerate(taken)]

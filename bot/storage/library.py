@@ -5,11 +5,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from bot.storage.batching import Coalescer
 from bot.storage.counts import GUILD_COUNTS_SQL, PoolCounts
 from bot.storage.database import Database
-from bot.storage.draws import Ask, Drawn, draw_many, draw_sql
+from bot.storage.draws import Ask, Drawn, draw_many, read_sql, take_sql
 
 ANY_THEME = 0
 BUNDLED = 0
@@ -23,7 +24,10 @@ _STORY_COLUMNS = (
 
 # The statements a /story, "Another story", /themes or autocomplete runs. Named here so
 # tests can check that none of them scans a table (their cost must not grow with the library).
-# The most draws one statement carries (see bot.storage.batching).
+# The most draws one batch carries (see bot.storage.batching). A batch takes every draw
+# waiting: smaller batches would let the database work while the event loop answers, but
+# measured at a million stories their threads' turns with the GIL cost the loop more than
+# the wait they hid.
 DRAW_BATCH = 128
 POOL_EXTENT_SQL = "SELECT next_ordinal, live FROM pool_sizes WHERE guild_id = ? AND theme_id = ?"
 # Everything a draw needs to know, in one trip: ?1 theme, ?2 guild (0: none), ?3 channel.
@@ -63,7 +67,8 @@ SAVE_ROUND_SQL = (
 )
 SERVING_QUERIES: dict[str, tuple[str, tuple[int, ...]]] = {
     "guild_counts": (GUILD_COUNTS_SQL, (1,)),
-    "draw": (draw_sql(2), (1, 1, 1, 1) * 2),
+    "take": (take_sql(2), (1, 1, 1, 1) * 2),
+    "read_slots": (read_sql(2), (0, 1, 1, 1) * 2),
     "draw_state": (DRAW_STATE_SQL, (1, 1, 1)),
     "start_round": (START_ROUND_SQL, (1, 1, 1, 1, 1, 1)),
     "advance_round": (ADVANCE_ROUND_SQL, (1, 1, 1, 1, 1, 1, 1, 1)),
@@ -113,7 +118,9 @@ class LibraryStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._draws: Coalescer[Ask, Drawn | None] = Coalescer(
-            self.draw_many, max_batch=DRAW_BATCH, name="story-draws"
+            partial(draw_many, db, side_by_side=len(db.readers)),
+            max_batch=DRAW_BATCH,
+            name="story-draws",
         )
         self.counts = PoolCounts(db)
 
@@ -361,12 +368,12 @@ class LibraryStore:
         ask = Ask(theme_id, guild_id, channel_id, fresh_seed)
         if self.db.in_transaction():
             # The runner would wait for this task's transaction to end: draw inside it.
-            [drawn] = await draw_many(self.db, [ask])
-            return drawn
+            [one] = await draw_many(self.db, [ask])
+            return one
         return await self._draws.ask(ask)
 
     async def draw_many(self, asks: Sequence[Ask]) -> list[Drawn | None]:
-        """Many draws as one statement (at most DRAW_BATCH), in the order asked."""
+        """Many draws (at most DRAW_BATCH) for work nobody waits on: one write, one read."""
         return await draw_many(self.db, asks)
 
     async def draw_state(
