@@ -82,10 +82,10 @@ def take_sql(rows: int) -> str:
     """One statement taking a slot for ``rows`` asks of (theme, guild, channel, fresh seed).
 
     Each ask starts its channel's round for the theme, or moves it on by one slot (a new
-    round with the fresh seed once it is through), and returns the round as it now is and
-    the guild asking. Taking the slot and moving on in one write means two members asking
-    at once never share a story. Asks for a pool with no live story return no row. Rows
-    are processed in order, so two asks for one round take two slots.
+    round with the fresh seed once it is through), and returns the round as it now is.
+    Taking the slot and moving on in one write means two members asking at once never
+    share a story. Asks for a pool with no live story return no row. Rows are processed
+    in order, so two asks for one round take two slots.
     """
     values = ", ".join(["(?, ?, ?, ?)"] * rows)
     return (
@@ -107,9 +107,7 @@ def take_sql(rows: int) -> str:
         " size = iif(position >= size, excluded.size, size),"
         " bundled_size = iif(position >= size, excluded.bundled_size, bundled_size),"
         " position = iif(position >= size, 1, position + 1) "
-        "RETURNING channel_id, theme_id, seed, size, bundled_size, position,"
-        " (SELECT guild FROM asked WHERE asked.channel = rounds.channel_id"
-        " AND asked.theme = rounds.theme_id LIMIT 1)"
+        "RETURNING channel_id, theme_id, seed, size, bundled_size, position"
     )
 
 
@@ -142,9 +140,13 @@ async def take_many(db: Database, asks: Sequence[Ask]) -> list[Taken | None]:
     for _ in range(rows - len(asks)):
         params += _ASK_PAD
     returned = await db.write_returning(take_sql(rows), params)
+    # A channel is in one guild, so its asks name one. Found here rather than by RETURNING,
+    # where it would be a search of every ask for every row.
+    guilds = {(ask.channel_id, ask.theme_id): ask.guild_id for ask in asks}
     # Asks for the same round are alike, so any slot of that round may go to any of them.
     slots: dict[tuple[int, int], list[Taken]] = {}
-    for channel_id, theme_id, seed, size, bundled_size, position, guild_id in returned:
+    for channel_id, theme_id, seed, size, bundled_size, position in returned:
+        guild_id = guilds[(channel_id, theme_id)]
         # The shuffle runs here rather than inside the statement: as an SQL function it
         # would take the GIL from the event loop once for every row.
         index = permute(position - 1, size, seed)
