@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib
 import json
@@ -125,6 +126,15 @@ class StoryBot(commands.Bot):
         for extension in extensions():
             await self.load_extension(extension)
         await self.sync_commands()
+        # What start-up made (modules, commands, the theme catalogue) lives as long as the
+        # process, yet every full collection walked it again: measured serving /story at a
+        # million stories, that was about a tenth of the time. Frozen, it is left alone.
+        gc.freeze()
+
+    async def close(self) -> None:
+        # Hand it back to the collector, for a process that starts another bot.
+        gc.unfreeze()
+        await super().close()
 
     def command_payload(self, guild: discord.abc.Snowflake | None) -> list[dict[str, Any]]:
         return [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
