@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +14,7 @@ from bot.library import Library
 from bot.selection import Selector
 from bot.settings import Settings
 from bot.storage import Database, open_database
+from bot.storage.draws import prewarm
 from bot.storage.guild_settings import GuildSettingsStore
 from bot.storage.library import LibraryStore
 
@@ -36,11 +39,18 @@ async def open_services(settings: Settings, clock: Clock = system_clock) -> Asyn
         await library.import_bundle(settings.data_dir)
         # Now, not on the first autocomplete: at a million stories it is a fifth of a second.
         await library.store.counts.load()
-        yield Services(
-            settings=settings,
-            db=db,
-            library=library,
-            selector=Selector(library),
-            guild_settings=GuildSettingsStore(db),
-            clock=clock,
-        )
+        # In the background: start-up need not wait for it, only the first draws gain.
+        warming = asyncio.create_task(prewarm(db), name="database-prewarm")
+        try:
+            yield Services(
+                settings=settings,
+                db=db,
+                library=library,
+                selector=Selector(library),
+                guild_settings=GuildSettingsStore(db),
+                clock=clock,
+            )
+        finally:
+            warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await warming

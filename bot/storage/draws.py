@@ -11,6 +11,7 @@ rest.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -21,6 +22,8 @@ import aiosqlite
 from bot.shuffle import permute
 from bot.storage.batching import padded
 from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
 
 # Pad rows: no theme has id -1, so they take no slot and find no story.
 _ASK_PAD = (-1, 0, 0, 0)
@@ -35,6 +38,18 @@ _STORY_KEYS = (
     "source_date",
     "teller",
     "primary_theme",
+)
+
+
+# Every draw reads these tables (a rounds row, its index, the pool sizes, a pool member)
+# at random. Read through once, they are in the host's cache before the first draws find
+# them missing one page at a time: each statement walks a whole table or index.
+PREWARM_SQL = (
+    "SELECT count(*) FROM pool_members",
+    "SELECT max(position) FROM rounds",
+    "SELECT count(*) FROM rounds",
+    "SELECT max(live) FROM pool_sizes",
+    "SELECT count(*) FROM pool_sizes",
 )
 
 
@@ -210,3 +225,21 @@ async def draw_many(
         for (i, _), story in zip(part, found, strict=True):
             stories[i] = story
     return [None if t is None else drawn(t, stories[i]) for i, t in enumerate(taken)]
+
+
+async def prewarm(db: Database) -> None:
+    """Read the tables every draw needs once, on a connection of its own, like a
+    database's prewarm at boot, so that early draws need not wait for the disk."""
+    conn = await aiosqlite.connect(db.path, isolation_level=None)
+    try:
+        await conn.execute("PRAGMA query_only=1")
+        for sql in PREWARM_SQL:
+            await conn.execute_fetchall(sql)
+    except asyncio.CancelledError:
+        # The statement runs on in aiosqlite's thread: stop it, so closing does not wait.
+        await conn.interrupt()
+        raise
+    except Exception:  # only speed is lost; serving goes on
+        log.warning("reading the draw tables ahead failed", exc_info=True)
+    finally:
+        await conn.close()
