@@ -164,6 +164,8 @@ def write_block(path: Path, block: str, start: str, end: str) -> None:
 
 
 def write_report(rows: list[dict], took: float) -> None:
+    from bench.serve import PER_ROUND, ROUNDS
+
     path = ROOT / "BENCHMARKS.md"
     marker_start, marker_end = "<!-- library:start -->", "<!-- library:end -->"
     lines = [
@@ -177,7 +179,9 @@ def write_report(rows: list[dict], took: float) -> None:
         "answer reaching the stand-in Discord, with 100 interactions in flight; the baseline is "
         "a command on the same tree answering through the same path with a story card built "
         "from one fixed story (the same embed and button as /story), so the ratios measure "
-        "what the library adds. "
+        f"what the library adds. Each path is measured in {ROUNDS} rounds of {PER_ROUND} "
+        "interactions, the paths taking turns, once start-up's background read of the draw "
+        "tables is done; a rate is the median round's. "
         "Start-up is a start with the library already imported and indexed; the first start "
         "after an import also builds the submissions' near-duplicate sketches, once, and is "
         "shown apart. Process to ready is from the interpreter's start, imports included.",
