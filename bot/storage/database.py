@@ -253,7 +253,7 @@ class Checkpointer:
 
 @asynccontextmanager
 async def open_database(
-    path: Path, *, checkpoint_every: float = CHECKPOINT_EVERY, readers: int = READERS
+    path: Path, *, checkpoint_every: float = CHECKPOINT_EVERY
 ) -> AsyncIterator[Database]:
     """Open (creating if needed) the database at ``path``, migrated to the newest schema."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -272,7 +272,7 @@ async def open_database(
         await db.migrate()
         db.checkpointer = Checkpointer(path, checkpoint_every, db)
         await db.checkpointer.start()
-        await db.open_readers(readers)
+        await db.open_readers(READERS)
         yield db
     finally:
         if db is not None and db.checkpointer is not None:

@@ -3,9 +3,9 @@
 Taking is one write for any number of draws (draws asked for meanwhile share it, see
 bot.storage.batching). Reading is spread over a few read-only connections at once: with a
 library bigger than the host keeps in memory, a read mostly waits for the disk, and the
-disk answers several reads at once nearly as fast as one. Each reader hands back its own
-draws as soon as it has them, so the first cards go out while the disk still works on the
-rest.
+disk answers several reads at once nearly as fast as one. The batch is handed back whole:
+handing back each reader's share as it came, so the first cards go out sooner, was
+measured and lost, because the readers' turns with the GIL slowed the event loop more.
 """
 
 from __future__ import annotations
