@@ -8,7 +8,8 @@ import importlib
 import json
 import logging
 import pkgutil
-from typing import Any
+import re
+from typing import Any, Self
 
 import discord
 from discord import app_commands
@@ -100,6 +101,19 @@ class ErrorPathItem:
 
     async def run(self, interaction: discord.Interaction[Any]) -> None:
         raise NotImplementedError
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> Self:
+        """The item again, from its custom id: the template's groups, in order, are the
+        constructor's arguments, digits as numbers. An item whose id says it otherwise
+        overrides this."""
+        return cls(*(int(part) if part.isdigit() else part for part in match.groups()))
 
 
 class StoryTree(app_commands.CommandTree["StoryBot"]):

@@ -64,16 +64,6 @@ class AnotherStoryButton(
         )
         self.theme_id = theme_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Button[discord.ui.View],
-        match: re.Match[str],
-        /,
-    ) -> AnotherStoryButton:
-        return cls(int(match["theme"]))
-
     async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
         theme = None
         if self.theme_id:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import re
 from collections.abc import Coroutine
 from typing import Any
 
@@ -109,16 +108,6 @@ class ModeratorButton(
         self.action = action
         self.submission_id = submission_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Button[discord.ui.View],
-        match: re.Match[str],
-        /,
-    ) -> ModeratorButton:
-        return cls(match["action"], int(match["id"]))
-
     async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
         guild_id = await require_moderator(interaction)
         cog = _cog(interaction)
@@ -162,16 +151,6 @@ class DraftButton(
         self.action = action
         self.draft_id = draft_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Button[discord.ui.View],
-        match: re.Match[str],
-        /,
-    ) -> DraftButton:
-        return cls(match["action"], int(match["id"]))
-
     async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
         cog = _cog(interaction)
         draft = await cog.desk.draft(self.draft_id, interaction.user.id)
@@ -210,16 +189,6 @@ class WithdrawButton(
             )
         )
         self.submission_id = submission_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Button[discord.ui.View],
-        match: re.Match[str],
-        /,
-    ) -> WithdrawButton:
-        return cls(int(match["id"]))
 
     async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
         if interaction.guild_id is None:
