@@ -1,7 +1,8 @@
-"""Run every benchmark and write BENCHMARKS.md: ``python -m bench.run`` (about 5 minutes).
+"""Run every benchmark and write BENCHMARKS.md: ``python -m bench.run`` (5 to 6 minutes).
 
 Each measurement runs in a fresh process so start-up, import and memory are whole-process
-numbers; serving is measured against a baseline handler in the same process (bench/serve.py).
+numbers; serving is measured against a baseline handler in the same process (bench/serve.py),
+in three processes per size.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ THEMES = 200
 # size -> (servers, channels with memory); the largest is the issue's target shape.
 SHAPES = {1_000: (20, 50), 100_000: (2_000, 5_000), 1_000_000: (20_000, 50_000)}
 STORIES_PER_SERVER = 5
+# Serving processes per size. One process's ratios move by several hundredths from run
+# to run on a shared host (the baseline alone between 1,700 and 2,900 a second), and a
+# p99 can be one garbage collection that happened to fall on one side; the median of
+# three runs stands for the size, and the report shows all three.
+SERVE_RUNS = 3
 
 
 def run_json(*args: str) -> dict:
@@ -86,36 +92,68 @@ def measure(size: int) -> dict:
     print(f"[{size}] import {first['seconds']:.1f}s, again {again['seconds']:.2f}s", flush=True)
     seed = run_json("bench.run", "--seed", str(db), str(servers), str(channels), str(pairs))
     print(f"[{size}] {servers} servers, {channels} channels seeded in {seed['seconds']:.1f}s")
-    serve = run_json("bench.serve", str(db), str(data), str(pairs))
-    print(f"[{size}] serving: {json.dumps(serve)}", flush=True)
+    serves = []
+    for n in range(SERVE_RUNS):
+        serves.append(run_json("bench.serve", str(db), str(data), str(pairs)))
+        print(f"[{size}] serving, run {n + 1}: {json.dumps(serves[-1])}", flush=True)
     return {
         "size": size,
         "servers": servers,
         "channels": channels,
         "import": first,
         "reimport": again,
-        "serve": serve,
+        "serves": serves,
+        "serve": median_run(serves),
     }
 
 
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+# Targets that are limits, not ratios, hold for every run: the worst run is reported.
+WORST_OF_RUNS = ("startup_s", "peak_mb")
+
+
+def median_run(serves: list[dict]) -> dict:
+    """Each figure's median over the serving runs (the worst, for a limit). Only the first
+    run's first start comes after the import; the others show an ordinary start."""
+    out = {key: median([s[key] for s in serves]) for key in serves[0]}
+    for key in WORST_OF_RUNS:
+        out[key] = max(s[key] for s in serves)
+    out["first_start_s"] = serves[0]["first_start_s"]
+    later = serves[1:] or serves
+    out["process_to_ready_s"] = median([s["process_to_ready_s"] for s in later])
+    return out
+
+
+# (target, numerator, denominator, bound, whether the ratio must be at least the bound)
+RATIOS = (
+    ("/story p99 ≤ 1.5 × baseline p99", "story_p99_ms", "base_p99_ms", 1.5, False),
+    (
+        "/story throughput ≥ 0.8 × baseline (100 in flight)",
+        "story_per_s",
+        "base_per_s",
+        0.8,
+        True,
+    ),
+    ("autocomplete p99 ≤ 1.5 × baseline p99", "ac_p99_ms", "ac_base_p99_ms", 1.5, False),
+)
+
+
 def verdicts(row: dict) -> list[tuple[str, str, bool]]:
+    """Each target: what was measured and whether it was met. A ratio is the median of the
+    runs' own ratios (each run's two sides measured side by side), and all are shown."""
     s = row["serve"]
+    found = []
+    for name, top, bottom, bound, at_least in RATIOS:
+        ratios = [run[top] / run[bottom] for run in row["serves"]]
+        middle = median(ratios)
+        ok = middle >= bound if at_least else middle <= bound
+        runs = ", ".join(f"{r:.3f}" for r in ratios)
+        found.append((name, f"{middle:.3f}× (runs: {runs})", ok))
     return [
-        (
-            "/story p99 ≤ 1.5 × baseline p99",
-            f"{s['story_p99_ms'] / s['base_p99_ms']:.3f}×",
-            s["story_p99_ms"] <= 1.5 * s["base_p99_ms"],
-        ),
-        (
-            "/story throughput ≥ 0.8 × baseline (100 in flight)",
-            f"{s['story_per_s'] / s['base_per_s']:.3f}×",
-            s["story_per_s"] >= 0.8 * s["base_per_s"],
-        ),
-        (
-            "autocomplete p99 ≤ 1.5 × baseline p99",
-            f"{s['ac_p99_ms'] / s['ac_base_p99_ms']:.3f}×",
-            s["ac_p99_ms"] <= 1.5 * s["ac_base_p99_ms"],
-        ),
+        *found,
         (
             "start-up, library imported, to ready < 2 s",
             f"{s['startup_s']:.2f} s",
@@ -181,10 +219,14 @@ def write_report(rows: list[dict], took: float) -> None:
         "from one fixed story (the same embed and button as /story), so the ratios measure "
         f"what the library adds. Each path is measured in {ROUNDS} rounds of {PER_ROUND} "
         "interactions, the paths taking turns, once start-up's background read of the draw "
-        "tables is done; a rate is the median round's. "
+        f"tables is done; a rate is the median round's. Each size is served by {SERVE_RUNS} "
+        "processes in turn: the table shows each figure's median over them (start-up and "
+        "peak memory: the worst run's), and a target's ratio is the median of the runs' own "
+        "ratios, all of which are listed. "
         "Start-up is a start with the library already imported and indexed; the first start "
         "after an import also builds the submissions' near-duplicate sketches, once, and is "
-        "shown apart. Process to ready is from the interpreter's start, imports included.",
+        "shown apart. Process to ready is from the interpreter's start, imports included, "
+        "to ready after an ordinary start (the runs after the first).",
         "",
         "| stories | servers | channels | /story p50 / p99 / max ms | baseline p50 / p99 / max ms "
         "| /story per s | baseline per s | autocomplete p99 ms | its baseline p99 ms "
