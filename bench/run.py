@@ -18,6 +18,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
@@ -105,10 +106,6 @@ def measure(size: int) -> dict:
         "serves": serves,
         "serve": median_run(serves),
     }
-
-
-def median(values: list[float]) -> float:
-    return sorted(values)[len(values) // 2]
 
 
 # Targets that are limits, not ratios, hold for every run: the worst run is reported.

@@ -181,8 +181,8 @@ async def main(db: Path, data_dir: Path, pairs: list[tuple[int, int]]) -> dict[s
         out[f"{key}_p50_ms"] = percentile(values, 0.50) * 1000
         out[f"{key}_p99_ms"] = percentile(values, 0.99) * 1000
         out[f"{key}_max_ms"] = max(values) * 1000
-        out[f"{key}_per_s"] = sorted(rates[key])[len(rates[key]) // 2]
-        out[f"{key}_loop_busy"] = sorted(busy[key])[len(busy[key]) // 2]
+        out[f"{key}_per_s"] = percentile(rates[key], 0.50)
+        out[f"{key}_loop_busy"] = percentile(busy[key], 0.50)
     return out
 
 
