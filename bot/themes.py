@@ -49,6 +49,9 @@ class ThemeCatalogue:
     def __init__(self, themes: Iterable[Theme]) -> None:
         self._themes = sorted(themes, key=lambda t: t.slug)
         self._by_id = {t.id: t for t in self._themes}
+        # A slug is what autocomplete sends, so it is looked up as sent, before any
+        # normalising, and no other theme's name can take it.
+        self._by_slug = {t.slug: t for t in self._themes}
         self._names: dict[str, Theme] = {}
         for theme in self._themes:
             for name in (theme.slug, theme.title, *theme.aliases):
@@ -68,7 +71,7 @@ class ThemeCatalogue:
         return self._by_id.get(theme_id)
 
     def by_slug(self, slug: str) -> Theme | None:
-        return self._names.get(normalise(slug))
+        return self._by_slug.get(slug)
 
     def _scored(self, query: str) -> list[ThemeMatch]:
         wanted = normalise(query)
@@ -114,9 +117,7 @@ class ThemeCatalogue:
         An exact name wins; then a prefix that fits one theme only; then a near miss
         that is clearly closer to one theme than to any other.
         """
-        # A slug picked from autocomplete is already in normal form (normalise leaves its
-        # own output unchanged), so it is found without normalising it again.
-        exact = self._names.get(query)
+        exact = self._by_slug.get(query)
         if exact is not None:
             return exact
         wanted = normalise(query)

@@ -107,3 +107,13 @@ def test_an_empty_query_lists_every_theme(catalogue: ThemeCatalogue):
 
 def test_search_finds_nothing_for_nonsense(catalogue: ThemeCatalogue):
     assert catalogue.search("qqqqqqqqqq") == []
+
+
+def test_a_slug_names_its_own_theme_even_when_another_name_reads_the_same():
+    # Autocomplete sends the slug; "night-shift" must not fall to a theme whose alias,
+    # once punctuation is ignored, reads "night shift" too.
+    early = Theme(1, "a-nights", "Nights", "🌙", 0, "Late hours.", ("night shift",))
+    named = Theme(2, "night-shift", "On nights", "🌃", 0, "The night shift.", ())
+    catalogue = ThemeCatalogue([early, named])
+    assert catalogue.resolve("night-shift") is named
+    assert catalogue.resolve("night shift") is early
