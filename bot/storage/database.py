@@ -27,9 +27,12 @@ WAL_RESET_PAGES = 4_000
 # Only if all that falls behind does a commit copy the log itself, once it is this many
 # pages (about 400 MB); SQLite's own default is 1,000.
 WAL_SAFETY_PAGES = 100_000
-# Read-only connections that read drawn stories side by side (see bot.storage.draws). The
-# disk here serves about eight reads at once before more stop helping.
-READERS = 8
+# Read-only connections that read drawn stories side by side (see bot.storage.draws). On
+# its own the disk here serves about eight reads at once before more stop helping, but
+# every reader is one more thread taking the GIL from the event loop: serving /story at a
+# million stories, four beat eight in seven runs out of seven (by 0.02-0.05 of the
+# baseline's throughput), cold or warm, and two lose when the disk is cold.
+READERS = 4
 # Their reads land all over the file, so a page cache of their own saves little; the
 # host's cache is shared by all of them.
 READER_CACHE_KIB = 256
