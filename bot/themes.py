@@ -60,6 +60,7 @@ class ThemeCatalogue:
         # Autocomplete asks the same prefixes again and again; the catalogue never changes
         # (a new import builds a new one), so answers can be kept.
         self._cache: dict[str, list[ThemeMatch]] = {}
+        self._found: dict[tuple[str, int], list[Theme]] = {}
 
     def __iter__(self):  # noqa: ANN204 - an iterator of Theme
         return iter(self._themes)
@@ -107,9 +108,18 @@ class ThemeCatalogue:
 
     def search(self, query: str, limit: int = 25) -> list[Theme]:
         """Themes for autocomplete, best match first; an empty query lists them all."""
-        if not normalise(query):
-            return self._themes[:limit]
-        return [m.theme for m in self._scored(query) if m.score >= SUGGEST_CUTOFF][:limit]
+        # Kept as typed: every keystroke asks, and normalising and filtering a few hundred
+        # scored names cost more than the rest of an autocomplete answer (measured).
+        found = self._found.get((query, limit))
+        if found is None:
+            if not normalise(query):
+                found = self._themes[:limit]
+            else:
+                found = [m.theme for m in self._scored(query) if m.score >= SUGGEST_CUTOFF][:limit]
+            if len(self._found) >= CACHE_SIZE:
+                self._found.clear()
+            self._found[(query, limit)] = found
+        return list(found)
 
     def resolve(self, query: str) -> Theme:
         """The theme a member meant, or :class:`UnknownTheme` naming the closest ones.
