@@ -12,8 +12,9 @@ import random
 from pathlib import Path
 
 from bot.notes import NOTE_LABELS
-from bot.storage.database import Database
-from bot.storage.library import LibraryStore, NewStory, RoundRow
+from bot.records import NewStory
+from bot.storage.sqlite.database import Database
+from bot.storage.sqlite.library import LibraryStore
 
 WORDS = [
     "synthetic",
@@ -85,6 +86,15 @@ def write_corpus(folder: Path, stories: int, themes: int, seed: int = 7) -> Path
     return folder
 
 
+async def pool_extent(db: Database, theme_id: int, guild_id: int) -> int:
+    """How many ordinals one pool has handed out: a round in progress spans them."""
+    row = await db.fetchone(
+        "SELECT next_ordinal FROM pool_sizes WHERE guild_id = ? AND theme_id = ?",
+        (guild_id, theme_id),
+    )
+    return int(row[0]) if row else 0
+
+
 async def seed_servers(
     db: Database,
     servers: int,
@@ -123,10 +133,11 @@ async def seed_servers(
             channel = 1_800_000_000_000_000_000 + n
             pairs.append((guild, channel))
             for theme in (0, rng.choice(theme_ids)):
-                size, _ = await store.pool_extent(theme, 0)
-                own, _ = await store.pool_extent(theme, guild)
-                total = size + own
-                await store.save_round(
-                    channel, theme, RoundRow(rng.getrandbits(62), total, size, total // 2)
+                size = await pool_extent(db, theme, 0)
+                total = size + await pool_extent(db, theme, guild)
+                await db.conn.execute(
+                    "INSERT OR REPLACE INTO rounds (channel_id, theme_id, seed, size, "
+                    "bundled_size, position) VALUES (?, ?, ?, ?, ?, ?)",
+                    (channel, theme, rng.getrandbits(62), total, size, total // 2),
                 )
     return guilds, pairs

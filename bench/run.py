@@ -45,8 +45,8 @@ def run_json(*args: str) -> dict:
 async def _import(db: Path, data: Path) -> dict:
     from bot.library import Library
     from bot.settings import load_settings
-    from bot.storage import open_database
-    from bot.storage.library import LibraryStore
+    from bot.storage.sqlite.database import open_database
+    from bot.storage.sqlite.library import LibraryStore
 
     settings = load_settings({"DATABASE_PATH": str(db), "DATA_DIR": str(data)}, require_token=False)
     async with open_database(settings.database_path) as database:
@@ -64,8 +64,8 @@ async def _import(db: Path, data: Path) -> dict:
 
 async def _seed(db: Path, servers: int, channels: int) -> tuple[dict, list[tuple[int, int]]]:
     from bench.corpus import seed_servers
-    from bot.storage import open_database
-    from bot.storage.library import LibraryStore
+    from bot.storage.sqlite.database import open_database
+    from bot.storage.sqlite.library import LibraryStore
 
     async with open_database(db) as database:
         themes = [t.id for t in await LibraryStore(database).themes()]

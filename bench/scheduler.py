@@ -93,17 +93,17 @@ def _settings(db: Path) -> Any:
 
 
 async def seed(db: Path, servers: int) -> dict[str, Any]:
+    from bot.records import Schedule
     from bot.schedules import next_post, to_unix
     from bot.services import open_services
-    from bot.storage.schedules import ScheduleRow, ScheduleStore
 
     rng = random.Random(3)
     started = time.perf_counter()
     async with open_services(_settings(db)) as services:
         themes = [None, *(t.id for t in services.library.catalogue)]
-        store = ScheduleStore(services.db)
+        store = services.storage.schedules
         zones = {name: ZoneInfo(name) for name in ZONES}
-        batch: list[ScheduleRow] = []
+        batch: list[Schedule] = []
         expected = 0
         for i in range(servers):
             name = rng.choice(ZONES)
@@ -115,7 +115,7 @@ async def seed(db: Path, servers: int) -> dict[str, Any]:
                 expected += 1
                 last, moment = next_post(minute, zones[name], moment, after_date=last)
             batch.append(
-                ScheduleRow(
+                Schedule(
                     GUILD_BASE + i,
                     CHANNEL_BASE + i,
                     minute,
@@ -137,9 +137,9 @@ async def seed(db: Path, servers: int) -> dict[str, Any]:
 
 
 async def simulate_day(db: Path) -> dict[str, Any]:
+    from bot.records import Job
     from bot.scheduler import Scheduler, post_nonce
     from bot.services import open_services
-    from bot.storage.schedules import Job, ScheduleStore
 
     clock = SimClock(START)
     end = START + DAY
@@ -156,12 +156,12 @@ async def simulate_day(db: Path) -> dict[str, Any]:
         clock.jump(seconds)
 
     async with open_services(_settings(db), clock) as services:
-        store = ScheduleStore(services.db)
+        store = services.storage.schedules
         scheduler = Scheduler(
             store,
             services.selector,
-            poster,
             clock,
+            poster=poster,
             grace=timedelta(minutes=services.settings.daily_grace_minutes),
             nap=nap,
         )
@@ -194,10 +194,9 @@ async def simulate_day(db: Path) -> dict[str, Any]:
 async def baseline_day(db: Path) -> dict[str, Any]:
     """The same draws in due order with no scheduling: the floor any scheduler pays."""
     from bot.services import open_services
-    from bot.storage.schedules import ScheduleStore
 
     async with open_services(_settings(db)) as services:
-        store = ScheduleStore(services.db)
+        store = services.storage.schedules
         rows = []
         for guild in range(GUILD_BASE, GUILD_BASE + 10**6):
             row = await store.get(guild)

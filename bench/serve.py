@@ -24,7 +24,7 @@ from pathlib import Path  # noqa: E402
 import discord  # noqa: E402
 from discord import app_commands  # noqa: E402
 
-from bot.library import Story  # noqa: E402
+from bot.records import Story  # noqa: E402
 from cogs.cards import story_embed  # noqa: E402
 from cogs.stories import story_controls  # noqa: E402
 from tests.discord_bench import payloads  # noqa: E402
@@ -94,7 +94,7 @@ async def drive(bench: Bench, make_payload, count: int) -> tuple[list[float], fl
     await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
     # A round is over when what it wrote is in the database file: copying the log is
     # done in the background, and would otherwise land in (and slow) a later round.
-    checkpointer = bench.services.db.checkpointer
+    checkpointer = bench.services.storage.library.db.checkpointer  # type: ignore[attr-defined]
     if checkpointer is not None:
         await checkpointer.run_once()
     wall, cpu = time.perf_counter() - started, time.thread_time() - cpu

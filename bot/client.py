@@ -18,7 +18,6 @@ from discord.ext import commands
 import cogs
 from bot.errors import DomainError
 from bot.services import Services
-from bot.storage.library import LibraryStore
 
 log = logging.getLogger(__name__)
 
@@ -162,11 +161,11 @@ class StoryBot(commands.Bot):
         scope = f"guild:{dev_guild}" if dev_guild else "global"
         payload = json.dumps(self.command_payload(guild), sort_keys=True, ensure_ascii=False)
         digest = hashlib.sha256(payload.encode()).hexdigest()
-        store = LibraryStore(self.services.db)
-        if await store.command_digest(scope) == digest:
+        library = self.services.library
+        if await library.command_digest(scope) == digest:
             log.info("application commands unchanged (%s); not syncing", scope)
             return False
         await self.tree.sync(guild=guild)
-        await store.set_command_digest(scope, digest)
+        await library.set_command_digest(scope, digest)
         log.info("synced application commands (%s)", scope)
         return True

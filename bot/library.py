@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from bot import notes as content_notes
 from bot.bundle import (
@@ -19,51 +18,13 @@ from bot.bundle import (
     iter_stories,
     load_themes,
 )
-from bot.storage.library import BUNDLED, LibraryStore, NewStory, ThemeRow
+from bot.records import BUNDLED, NewStory, Story, ThemeRecord
+from bot.stores import LibraryStore
 from bot.themes import Theme, ThemeCatalogue
 
 log = logging.getLogger(__name__)
 
 IMPORT_BATCH = 2000
-
-
-@dataclass(frozen=True, slots=True)
-class Story:
-    id: int
-    guild_id: int
-    title: str
-    body: str
-    notes: tuple[str, ...]
-    credit: str
-    date: str
-    teller: str
-    # The theme a card shows when the story was asked for without one; a draw for a
-    # theme leaves it None, since the card shows the theme asked for.
-    primary_theme_id: int | None
-
-    @property
-    def credit_line(self) -> str:
-        """``#ShareAStoryInOneTweet · 2018-05 · told by a surgeon``"""
-        line = " · ".join(part for part in (self.credit, self.date) if part)
-        return f"{line} · told by {self.teller}" if self.teller else line
-
-    @property
-    def bundled(self) -> bool:
-        return self.guild_id == BUNDLED
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Story:
-        return cls(
-            id=row["id"],
-            guild_id=row["guild_id"],
-            title=row["title"],
-            body=row["body"],
-            notes=content_notes.decode(row["notes"]),
-            credit=row["credit"],
-            date=row["source_date"],
-            teller=row["teller"],
-            primary_theme_id=row["primary_theme"],
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +51,14 @@ class Library:
         return self.catalogue
 
     async def story(self, story_id: int) -> Story | None:
-        row = await self.store.story(story_id)
-        return Story.from_row(row) if row else None
+        return await self.store.story(story_id)
+
+    async def command_digest(self, scope: str) -> str | None:
+        """What the application commands of ``scope`` were when last synced."""
+        return await self.store.command_digest(scope)
+
+    async def set_command_digest(self, scope: str, digest: str) -> None:
+        await self.store.set_command_digest(scope, digest)
 
     async def counts(self, guild_id: int) -> dict[int, int]:
         return await self.store.live_counts(guild_id)
@@ -113,10 +80,10 @@ class Library:
         added = updated = retired = 0
         try:
             # One pass and one transaction: a bad entry anywhere leaves the database as it was.
-            async with self.store.db.transaction():
+            async with self.store.atomic():
                 await self.store.replace_themes(
                     [
-                        ThemeRow(0, t.slug, t.title, t.emoji, t.colour, t.description, t.aliases)
+                        ThemeRecord(0, t.slug, t.title, t.emoji, t.colour, t.description, t.aliases)
                         for t in bundle.themes
                     ]
                 )

@@ -17,21 +17,10 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.clock import Clock
-from bot.library import Story
+from bot.records import Job, PostOutcome, PostStatus, Story
 from bot.schedules import ZoneCache, plan_due, to_unix
 from bot.selection import Selector
-from bot.storage.schedules import (
-    EMPTY,
-    FAILED,
-    MISSED,
-    PAUSED,
-    PENDING,
-    SENT,
-    SKIPPED,
-    Job,
-    Outcome,
-    ScheduleStore,
-)
+from bot.stores import ScheduleStore
 from bot.themes import Theme
 
 log = logging.getLogger(__name__)
@@ -113,10 +102,10 @@ class Scheduler:
         self,
         store: ScheduleStore,
         selector: Selector,
-        poster: Poster,
         clock: Clock,
         *,
         grace: timedelta,
+        poster: Poster | None = None,
         mod_channel: Callable[[int], Awaitable[int | None]] | None = None,
         nap: Nap = real_nap,
         zones: ZoneCache | None = None,
@@ -138,7 +127,12 @@ class Scheduler:
 
     # -- life cycle -----------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, poster: Poster | None = None) -> None:
+        """Post through ``poster`` (Discord, once the bot is up) from now on."""
+        if poster is not None:
+            self.poster = poster
+        if self.poster is None:
+            raise RuntimeError("the scheduler has nowhere to post")
         if self._task is None or self._task.done():
             # Not named "bedside-...": the bench's settle() waits for those, and this never ends.
             self._task = asyncio.create_task(self._loop(), name="daily-scheduler")
@@ -183,7 +177,7 @@ class Scheduler:
             report = PassReport()
             for _, plan in planned:
                 for claim in plan.claims:
-                    if claim.status == SKIPPED:
+                    if claim.status == PostStatus.SKIPPED:
                         report.skipped += 1
                     else:
                         report.claimed += 1
@@ -197,7 +191,7 @@ class Scheduler:
         # database together, as one batch, instead of a few at a time behind the gate.
         drawn = await self._stories(jobs)
         # A few senders share the pass's posts, rather than a task per post.
-        outcomes: list[Outcome | None] = [None] * len(jobs)
+        outcomes: list[PostOutcome | None] = [None] * len(jobs)
         turns = iter(range(len(jobs)))
 
         async def sender() -> None:
@@ -222,17 +216,17 @@ class Scheduler:
         now = to_unix(self.clock())
         await self.store.finish(ended, now)
         for job, outcome in zip(jobs, ended, strict=True):
-            if outcome.status == SENT:
+            if outcome.status == PostStatus.SENT:
                 report.sent.append(job)
-            elif outcome.status == PENDING:
+            elif outcome.status == PostStatus.PENDING:
                 report.retried += 1
-            elif outcome.status == MISSED:
+            elif outcome.status == PostStatus.MISSED:
                 report.missed += 1
-            elif outcome.status == PAUSED:
+            elif outcome.status == PostStatus.PAUSED:
                 report.paused += 1
                 await self._tell_moderators(job, outcome.pause_reason or "")
 
-    async def _send(self, job: Job, drawn: Story | BaseException | None) -> Outcome:
+    async def _send(self, job: Job, drawn: Story | BaseException | None) -> PostOutcome:
         story: Story | None = None
         try:
             if isinstance(drawn, BaseException):
@@ -246,8 +240,11 @@ class Scheduler:
                     job.channel_id,
                     job.theme_id,
                 )
-                return Outcome(job.guild_id, job.local_date, EMPTY, channel_id=job.channel_id)
+                return PostOutcome(
+                    job.guild_id, job.local_date, PostStatus.EMPTY, channel_id=job.channel_id
+                )
             theme = self._theme(job, story)
+            assert self.poster is not None  # start() or the constructor gave one
             message_id = await self.poster.post(job.channel_id, story, theme, post_nonce(job))
         except PauseDelivery as pause:
             log.warning(
@@ -256,10 +253,10 @@ class Scheduler:
                 job.channel_id,
                 pause.reason,
             )
-            return Outcome(
+            return PostOutcome(
                 job.guild_id,
                 job.local_date,
-                PAUSED,
+                PostStatus.PAUSED,
                 story_id=story.id if story else None,
                 channel_id=job.channel_id,
                 pause_reason=pause.reason,
@@ -273,7 +270,9 @@ class Scheduler:
                 job.local_date,
                 job.channel_id,
             )
-            return Outcome(job.guild_id, job.local_date, FAILED, channel_id=job.channel_id)
+            return PostOutcome(
+                job.guild_id, job.local_date, PostStatus.FAILED, channel_id=job.channel_id
+            )
         log.info(
             "guild %s: posted the daily story %s for %s in channel %s (message %s)",
             job.guild_id,
@@ -282,16 +281,16 @@ class Scheduler:
             job.channel_id,
             message_id,
         )
-        return Outcome(
+        return PostOutcome(
             job.guild_id,
             job.local_date,
-            SENT,
+            PostStatus.SENT,
             story_id=story.id,
             channel_id=job.channel_id,
             message_id=message_id,
         )
 
-    def _retry(self, job: Job, story: Story | None, error: BaseException) -> Outcome:
+    def _retry(self, job: Job, story: Story | None, error: BaseException) -> PostOutcome:
         retry_at = to_unix(self.clock()) + backoff(job.attempts)
         story_id = story.id if story else job.story_id
         if retry_at > job.due_at + self.grace:
@@ -303,8 +302,12 @@ class Scheduler:
                 job.channel_id,
                 error,
             )
-            return Outcome(
-                job.guild_id, job.local_date, MISSED, story_id=story_id, channel_id=job.channel_id
+            return PostOutcome(
+                job.guild_id,
+                job.local_date,
+                PostStatus.MISSED,
+                story_id=story_id,
+                channel_id=job.channel_id,
             )
         log.info(
             "guild %s: daily post for %s to channel %s failed for now (%s); attempt %s, "
@@ -316,7 +319,9 @@ class Scheduler:
             job.attempts,
             retry_at,
         )
-        return Outcome(job.guild_id, job.local_date, PENDING, story_id=story_id, retry_at=retry_at)
+        return PostOutcome(
+            job.guild_id, job.local_date, PostStatus.PENDING, story_id=story_id, retry_at=retry_at
+        )
 
     async def _stories(self, jobs: list[Job]) -> list[Story | BaseException | None]:
         """The story of each job; an error in place of a story fails that post alone."""
@@ -355,6 +360,7 @@ class Scheduler:
             channel_id = await self._mod_channel(job.guild_id)
             if channel_id is None or channel_id == job.channel_id:
                 return
+            assert self.poster is not None
             await self.poster.notify(
                 job.guild_id,
                 channel_id,

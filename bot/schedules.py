@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.errors import DomainError
-from bot.storage.schedules import PENDING, SKIPPED, Claim, Plan, PostRow, ScheduleRow, ScheduleStore
+from bot.records import Claim, DailyPost, Plan, PostStatus, Schedule
+from bot.stores import ScheduleStore
 from bot.timeparse import format_time
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def from_unix(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-def plan_due(row: ScheduleRow, now: int, grace: int, zones: ZoneCache) -> Plan:
+def plan_due(row: Schedule, now: int, grace: int, zones: ZoneCache) -> Plan:
     """Claims for a schedule whose post is due at ``now``, and its next post after them.
 
     A post due within ``grace`` seconds is claimed to send (late after downtime); an older
@@ -95,10 +96,10 @@ def plan_due(row: ScheduleRow, now: int, grace: int, zones: ZoneCache) -> Plan:
     while due <= now:
         late = now - due
         if late <= grace:
-            claims.append(Claim(day.isoformat(), due, PENDING))
+            claims.append(Claim(day.isoformat(), due, PostStatus.PENDING))
             day, instant = next_post(row.local_minute, zone, from_unix(due), after_date=day)
         else:
-            claims.append(Claim(day.isoformat(), due, SKIPPED))
+            claims.append(Claim(day.isoformat(), due, PostStatus.SKIPPED))
             log.warning(
                 "guild %s: the daily post for %s was due %s s ago, past the grace period; skipped",
                 row.guild_id,
@@ -128,10 +129,10 @@ class ZoneCache:
 class DailyView:
     """A schedule as /daily show tells it."""
 
-    schedule: ScheduleRow
+    schedule: Schedule
     next_post: datetime | None
     next_local: datetime | None
-    last_post: PostRow | None
+    last_post: DailyPost | None
 
     @property
     def time_text(self) -> str:
@@ -222,7 +223,10 @@ class DailySchedules:
             log.info("guild %s: daily story turned off by %s", guild_id, by)
         return changed
 
-    async def current(self, guild_id: int) -> ScheduleRow:
+    async def get(self, guild_id: int) -> Schedule | None:
+        return await self.store.get(guild_id)
+
+    async def current(self, guild_id: int) -> Schedule:
         schedule = await self.store.get(guild_id)
         if schedule is None or not schedule.active:
             raise NoSchedule()

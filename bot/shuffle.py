@@ -28,7 +28,7 @@ def permute(index: int, size: int, seed: int) -> int:
     """Where draw ``index`` of a round over ``size`` items lands, for this ``seed``.
 
     Every draw runs it on the event loop, once the take has said which position it got
-    (bot.storage.draws), so it does integer arithmetic rather than a hash library call:
+    (bot.storage.rounds), so it does integer arithmetic rather than a hash library call:
     about 2.7 microseconds, most of it the 64-bit multiplications (written out with no
     calls it was no faster). The halves may differ by a bit, so the domain is the next
     power of two (under twice the size) and the walk takes under two steps on average.

@@ -17,21 +17,18 @@ from bot import textcheck
 from bot.clock import Clock
 from bot.errors import DomainError
 from bot.library import Library
-from bot.settings import Settings
-from bot.storage.library import NewStory
-from bot.storage.submissions import (
-    APPROVED,
-    PENDING,
-    REJECTED,
-    STORY,
-    WITHDRAWN,
-    DraftRow,
+from bot.records import (
+    DraftRecord,
     Limits,
+    NewStory,
     NewSubmission,
+    SketchSource,
     StoryRef,
-    SubmissionRow,
-    SubmissionStore,
+    SubmissionRecord,
+    SubmissionStatus,
 )
+from bot.settings import Settings
+from bot.stores import SubmissionStore
 from bot.textcheck import Finding
 from bot.themes import normalise
 
@@ -137,7 +134,7 @@ class Submission:
     notes: tuple[str, ...]
     anonymous: bool
     findings: tuple[Finding, ...]
-    status: str
+    status: SubmissionStatus
     created_at: str
     edited_by: Actor | None
     edited_at: str | None
@@ -151,14 +148,14 @@ class Submission:
 
     @property
     def pending(self) -> bool:
-        return self.status == PENDING
+        return self.status == SubmissionStatus.PENDING
 
     @property
     def credit(self) -> str:
         return ANONYMOUS_CREDIT if self.anonymous else self.member_name
 
     @classmethod
-    def from_row(cls, row: SubmissionRow) -> Submission:
+    def from_row(cls, row: SubmissionRecord) -> Submission:
         return cls(
             id=row.id,
             guild_id=row.guild_id,
@@ -213,7 +210,7 @@ class NotPending(DomainError):
 
 def describe_decision(submission: Submission, *, sentence: bool = False) -> str:
     """``approved by Sam on 2026-03-02 08:00 UTC`` (or a whole sentence)."""
-    if submission.status == WITHDRAWN:
+    if submission.status == SubmissionStatus.WITHDRAWN:
         text = "withdrawn by the member who sent it"
     elif submission.decided_by is not None:
         when = (submission.decided_at or "")[:16].replace("T", " ")
@@ -247,7 +244,7 @@ class SubmissionDesk:
     async def save_draft(self, draft: Draft) -> int:
         now = self._clock()
         return await self.store.save_draft(
-            DraftRow(
+            DraftRecord(
                 guild_id=draft.guild_id,
                 member_id=draft.member_id,
                 member_name=draft.member_name,
@@ -342,7 +339,7 @@ class SubmissionDesk:
             return None
         min_shared = max(1, int(len(mine) * NEAR_DUPLICATE / 2))
         for source, ref_id in await self.store.sketch_candidates(mine, guild_id, min_shared):
-            if source == STORY:
+            if source == SketchSource.STORY:
                 story = await self.store.story_ref(ref_id)
                 if story is None or not story.active or story.guild_id not in (0, guild_id):
                     continue
@@ -358,7 +355,7 @@ class SubmissionDesk:
             if similarity(mine, await self.store.sketch_of(source, ref_id)) < NEAR_DUPLICATE:
                 continue
             row = await self.store.get(ref_id)
-            if row is None or row.status != PENDING or row.guild_id != guild_id:
+            if row is None or row.status != SubmissionStatus.PENDING or row.guild_id != guild_id:
                 continue
             if row.member_id == member_id:
                 return (
@@ -445,7 +442,7 @@ class SubmissionDesk:
         """Decide for the library; of two moderators at once, the second gets NotPending."""
         await self.in_guild(submission_id, guild_id)
         if not await self.store.decide(
-            submission_id, APPROVED, moderator.id, moderator.name, self._now(), ""
+            submission_id, SubmissionStatus.APPROVED, moderator.id, moderator.name, self._now(), ""
         ):
             raise NotPending(await self.get(submission_id))
         log.info("guild %s: %s approved submission %s", guild_id, moderator.id, submission_id)
@@ -457,7 +454,12 @@ class SubmissionDesk:
         await self.in_guild(submission_id, guild_id)
         reason = " ".join(reason.split())[:REASON_LIMIT]
         if not await self.store.decide(
-            submission_id, REJECTED, moderator.id, moderator.name, self._now(), reason
+            submission_id,
+            SubmissionStatus.REJECTED,
+            moderator.id,
+            moderator.name,
+            self._now(),
+            reason,
         ):
             raise NotPending(await self.get(submission_id))
         log.info("guild %s: %s rejected submission %s", guild_id, moderator.id, submission_id)
@@ -468,7 +470,7 @@ class SubmissionDesk:
         if submission.member_id != member.id:
             raise DomainError("You can only withdraw your own submissions.")
         if not await self.store.decide(
-            submission_id, WITHDRAWN, member.id, member.name, self._now(), ""
+            submission_id, SubmissionStatus.WITHDRAWN, member.id, member.name, self._now(), ""
         ):
             raise NotPending(await self.get(submission_id))
         log.info("guild %s: member %s withdrew submission %s", guild_id, member.id, submission_id)
@@ -559,6 +561,9 @@ class SubmissionDesk:
         for row in unfinished:
             await self.publish(Submission.from_row(row))
         return len(unfinished)
+
+    async def delete_draft(self, draft_id: int) -> None:
+        await self.store.delete_draft(draft_id)
 
     async def record_dm(self, submission_id: int, status: str) -> None:
         await self.store.set_dm_status(submission_id, status)

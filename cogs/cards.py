@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import discord
 
-from bot.library import Story
 from bot.notes import describe
+from bot.records import Story
 from bot.themes import Theme
 
 DEFAULT_COLOUR = 0x8FB9A8

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import aiohttp
 import discord
@@ -12,10 +11,9 @@ from discord.ext import commands
 
 from bot.client import StoryBot
 from bot.errors import DomainError
-from bot.library import Story
-from bot.scheduler import PauseDelivery, RetryDelivery, Scheduler
-from bot.schedules import DailySchedules, DailyView, ZoneCache
-from bot.storage.schedules import ScheduleStore
+from bot.records import Story
+from bot.scheduler import PauseDelivery, RetryDelivery
+from bot.schedules import DailyView
 from bot.themes import Theme
 from bot.timeparse import ZoneDirectory, format_time, parse_time
 from cogs.cards import DEFAULT_COLOUR, story_embed
@@ -190,30 +188,16 @@ class TextChannelOption(app_commands.Transformer):
 class Daily(commands.GroupCog, group_name="daily", group_description="A story every day"):
     def __init__(self, bot: StoryBot) -> None:
         self.bot = bot
-        services = bot.services
-        store = ScheduleStore(services.db)
-        zones = ZoneCache()
         self.zones = ZoneDirectory()
-        self.schedules = DailySchedules(store, services.clock, zones)
-        self.scheduler = Scheduler(
-            store,
-            services.selector,
-            DiscordPoster(bot),
-            services.clock,
-            grace=timedelta(minutes=services.settings.daily_grace_minutes),
-            mod_channel=self._mod_channel,
-            zones=zones,
-        )
+        self.schedules = bot.services.schedules
+        self.scheduler = bot.services.scheduler
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.scheduler.start()
+        self.scheduler.start(DiscordPoster(self.bot))
 
     async def cog_unload(self) -> None:
         await self.scheduler.stop()
-
-    async def _mod_channel(self, guild_id: int) -> int | None:
-        return (await self.bot.services.guild_settings.get(guild_id)).mod_channel_id
 
     def _theme(self, theme_id: int | None) -> Theme | None:
         return self.bot.services.library.catalogue.get(theme_id) if theme_id else None

@@ -10,8 +10,6 @@ from discord.ext import commands
 
 from bot.client import NO_PERMISSION, StoryBot
 from bot.errors import DomainError
-from bot.storage.schedules import ScheduleStore
-from bot.storage.submissions import SubmissionStore
 from bot.timeparse import format_time
 from cogs.daily import TextChannelOption
 
@@ -35,7 +33,7 @@ def require_manage_server(interaction: discord.Interaction) -> int:
 
 async def daily_summary(bot: StoryBot, guild_id: int) -> str:
     """The daily story's schedule, read-only (``/daily`` changes it)."""
-    schedule = await ScheduleStore(bot.services.db).get(guild_id)
+    schedule = await bot.services.schedules.get(guild_id)
     if schedule is None or not schedule.active:
         return "Off. `/daily` sets a story a day in a channel."
     line = f"<#{schedule.channel_id}> at {format_time(schedule.local_minute)} ({schedule.timezone})"
@@ -68,8 +66,8 @@ class Settings(
         """Choose the moderator channel and role; this turns /submit on for the server."""
         guild_id = require_manage_server(interaction)
         services = self.bot.services
-        await services.guild_settings.set_moderation(
-            guild_id, channel.id, role.id if role else None, services.clock().isoformat()
+        await services.server_settings.set_moderation(
+            guild_id, channel.id, role.id if role else None
         )
         log.info(
             "guild %s: moderation set by %s to channel %s role %s",
@@ -108,7 +106,7 @@ class Settings(
         guild_id = require_manage_server(interaction)
         services = self.bot.services
         settings = services.settings
-        moderation = await services.guild_settings.get(guild_id)
+        moderation = await services.server_settings.moderation(guild_id)
         embed = discord.Embed(title="Settings of this server", colour=COLOUR)
         if moderation.mod_channel_id is None:
             embed.add_field(
@@ -118,7 +116,7 @@ class Settings(
                 inline=False,
             )
         else:
-            _, waiting = await SubmissionStore(services.db).pending(guild_id, 0)
+            _, waiting = await services.desk.pending(guild_id, 0)
             embed.add_field(
                 name="Submissions",
                 value=(

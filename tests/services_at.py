@@ -5,7 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from bot.services import Services
 from bot.settings import DEFAULT_DATA_DIR, Settings, load_settings
+from bot.storage.sqlite.database import Database
 
 
 def settings_at(tmp_path: Path, data_dir: Path = DEFAULT_DATA_DIR) -> Settings:
@@ -19,3 +21,10 @@ def copy_bundled_data(folder: Path) -> Path:
     """A copy of ``data/`` a test may edit, as a maintainer would edit the real one."""
     shutil.copytree(DEFAULT_DATA_DIR, folder)
     return folder
+
+
+def sqlite_db(services: Services) -> Database:
+    """The SQLite engine's own connection, for tests of what only that engine does."""
+    db = getattr(services.storage.library, "db", None)
+    assert isinstance(db, Database), "this test is about the SQLite engine"
+    return db

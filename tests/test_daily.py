@@ -102,7 +102,7 @@ async def test_a_deleted_channel_pauses_the_schedule_and_show_says_why(bench: Be
     bench.discord.add_channel(MOD_CHANNEL_ID, GUILD_ID, name="mods")
     bench.join_guild()
     assert bench.services is not None
-    await bench.services.guild_settings.set_moderation(GUILD_ID, MOD_CHANNEL_ID, None, "now")
+    await bench.services.server_settings.set_moderation(GUILD_ID, MOD_CHANNEL_ID, None)
     await set_daily(bench)
     bench.discord.delete_channel(CHANNEL_ID)
     bench.clock.advance(hours=1)

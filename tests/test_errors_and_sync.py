@@ -11,6 +11,7 @@ import pytest
 from bot.client import APOLOGY
 from tests.discord_bench.harness import Bench
 from tests.discord_bench.payloads import CHANNEL_ID, GUILD_ID, MEMBER, OTHER_MEMBER
+from tests.services_at import sqlite_db
 
 DEV_GUILD = 1300000000000000099
 # discord.py fills in this when a command or option has no help text.
@@ -24,7 +25,7 @@ def error_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 async def break_the_rounds(bench: Bench) -> None:
     """An unexpected failure for real: the table that holds every channel's round is gone."""
     assert bench.services is not None
-    await bench.services.db.conn.execute("DROP TABLE rounds")
+    await sqlite_db(bench.services).conn.execute("DROP TABLE rounds")
 
 
 async def test_an_unexpected_failure_gets_a_short_private_apology_and_a_full_log(

@@ -10,11 +10,11 @@ import pytest
 
 from bot.bundle import BundleError
 from bot.errors import UnknownTheme
-from bot.library import Story
+from bot.records import Story
 from bot.services import Services, open_services
 from bot.settings import DEFAULT_DATA_DIR
 from tests.library_data import story, theme, write_library
-from tests.services_at import copy_bundled_data, settings_at
+from tests.services_at import copy_bundled_data, settings_at, sqlite_db
 
 BUNDLED_STORIES = json.loads((DEFAULT_DATA_DIR / "stories.json").read_text(encoding="utf-8"))
 
@@ -28,7 +28,7 @@ def write(path: Path, entries: list[dict[str, Any]]) -> None:
 
 
 async def stored_story_rows(services: Services) -> int:
-    row = await services.db.fetchone("SELECT COUNT(*) FROM stories")
+    row = await sqlite_db(services).fetchone("SELECT COUNT(*) FROM stories")
     assert row is not None
     return int(row[0])
 

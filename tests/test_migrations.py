@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import bot.storage.database as database
-from bot.storage import Database, open_database
+import bot.storage.sqlite.database as database
+from bot.storage.sqlite.database import Database, open_database
 
 MIGRATIONS_DIR = Path(database.__file__).parent / "migrations"
 

@@ -8,8 +8,9 @@ import pytest
 
 from bot.services import open_services
 from bot.settings import load_settings
-from bot.storage.library import SERVING_QUERIES
-from bot.storage.schedules import SCHEDULER_QUERIES
+from bot.storage.sqlite.library import SERVING_QUERIES
+from bot.storage.sqlite.schedules import SCHEDULER_QUERIES
+from tests.services_at import sqlite_db
 
 CHECKED = {**SERVING_QUERIES, **SCHEDULER_QUERIES}
 
@@ -21,7 +22,10 @@ async def test_serving_query_uses_an_index(tmp_path: Path, name: str):
     )
     sql, params = CHECKED[name]
     async with open_services(settings) as services:
-        plan = [row[3] for row in await services.db.fetchall(f"EXPLAIN QUERY PLAN {sql}", params)]
+        plan = [
+            row[3]
+            for row in await sqlite_db(services).fetchall(f"EXPLAIN QUERY PLAN {sql}", params)
+        ]
     # These scan rows the statement makes itself (a SELECT without FROM, the draws asked
     # for, the slots whose stories are read, the posts ended), never a stored table; any other
     # scan grows with the library.

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.records import PostStatus, Schedule
 from bot.schedules import ZoneCache, next_post, plan_due, post_instant, to_unix
-from bot.storage.schedules import PENDING, SKIPPED, ScheduleRow
 from bot.timeparse import BadTime, UnknownZone, ZoneDirectory, format_time, parse_time
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -198,8 +198,8 @@ def test_every_day_of_a_year_in_many_zones_has_exactly_one_post_in_order():
 # -- what a due schedule claims ------------------------------------------------------------
 
 
-def _row(next_due: datetime, day: date, zone: str = "Europe/London") -> ScheduleRow:
-    return ScheduleRow(
+def _row(next_due: datetime, day: date, zone: str = "Europe/London") -> Schedule:
+    return Schedule(
         1, 2, parse_time("9am"), zone, None, True, None, None, to_unix(next_due), str(day)
     )
 
@@ -207,7 +207,7 @@ def _row(next_due: datetime, day: date, zone: str = "Europe/London") -> Schedule
 def test_a_post_found_within_the_grace_period_is_claimed_to_send_late():
     row = _row(utc(2026, 3, 2, 9, 0), date(2026, 3, 2))
     plan = plan_due(row, to_unix(utc(2026, 3, 2, 10, 30)), 2 * 3600, ZoneCache())
-    assert [(c.local_date, c.status) for c in plan.claims] == [("2026-03-02", PENDING)]
+    assert [(c.local_date, c.status) for c in plan.claims] == [("2026-03-02", PostStatus.PENDING)]
     assert (plan.next_local_date, plan.next_due) == ("2026-03-03", to_unix(utc(2026, 3, 3, 9)))
 
 
@@ -216,7 +216,7 @@ def test_after_long_downtime_old_posts_are_skipped_and_the_schedule_moves_on():
     # Three days later at 10:00: 2 March is far too late; 5 March 09:00 is within grace.
     plan = plan_due(row, to_unix(utc(2026, 3, 5, 10, 0)), 2 * 3600, ZoneCache())
     assert [(c.local_date, c.status) for c in plan.claims] == [
-        ("2026-03-02", SKIPPED),
-        ("2026-03-05", PENDING),
+        ("2026-03-02", PostStatus.SKIPPED),
+        ("2026-03-05", PostStatus.PENDING),
     ]
     assert plan.next_local_date == "2026-03-06"

@@ -15,15 +15,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.library import Story
+from bot.records import Story
 from bot.scheduler import BACKOFF_FIRST, PauseDelivery, RetryDelivery, Scheduler
 from bot.schedules import DailySchedules
 from bot.services import Services, open_services
 from bot.settings import load_settings
-from bot.storage.schedules import ScheduleStore
 from bot.themes import Theme
 from bot.timeparse import parse_time
 from tests.discord_bench.harness import BenchClock
+from tests.services_at import sqlite_db
 
 GUILD = 1300000000000000001
 CHANNEL = 1300000000000000011
@@ -69,10 +69,10 @@ def scheduler(
         return mod
 
     return Scheduler(
-        ScheduleStore(services.db),
+        services.storage.schedules,
         services.selector,
-        channel,
         services.clock,
+        poster=channel,
         grace=timedelta(minutes=services.settings.daily_grace_minutes),
         mod_channel=mod_channel,
         **options,
@@ -92,7 +92,7 @@ async def services(tmp_path: Path, clock: BenchClock) -> AsyncIterator[Services]
 
 async def set_nine_am(services: Services, n: int = 0) -> None:
     """Server ``n`` (0: GUILD) posts at 9am London time in its own channel."""
-    await DailySchedules(ScheduleStore(services.db), services.clock).set(
+    await DailySchedules(services.storage.schedules, services.clock).set(
         guild_id=GUILD + n,
         channel_id=CHANNEL + n,
         minute=parse_time("9am"),
@@ -154,7 +154,7 @@ async def test_a_post_claimed_before_is_not_sent_while_the_rest_of_the_pass_is(s
     # does not know of: the promise is still one post per server and day.
     await set_nine_am(services)
     await set_nine_am(services, 1)
-    async with services.db.transaction() as conn:
+    async with sqlite_db(services).transaction() as conn:
         await conn.execute(
             "INSERT INTO daily_posts (guild_id, local_date, due_at, status, claimed_at, "
             "finished_at) VALUES (?, '2026-03-02', 0, 'sent', 0, 0)",
@@ -311,7 +311,7 @@ async def test_moving_the_time_later_on_a_day_already_posted_waits_for_tomorrow(
     run = scheduler(services, channel)
     clock.advance(hours=1)
     await run.run_due()
-    view = await DailySchedules(ScheduleStore(services.db), clock).set(
+    view = await DailySchedules(services.storage.schedules, clock).set(
         guild_id=GUILD,
         channel_id=CHANNEL,
         minute=parse_time("17:00"),
@@ -339,10 +339,10 @@ async def test_the_background_task_sleeps_until_the_earliest_post(services, cloc
 
     channel = Channel()
     run = Scheduler(
-        ScheduleStore(services.db),
+        services.storage.schedules,
         services.selector,
-        channel,
         clock,
+        poster=channel,
         grace=timedelta(hours=2),
         nap=nap,
     )

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.records import NewStory
 from bot.services import Services, open_services
 from bot.settings import DEFAULT_DATA_DIR
 from bot.shuffle import permute
-from bot.storage.counts import PoolCounts
-from bot.storage.library import LibraryStore, NewStory
+from bot.storage.sqlite.counts import PoolCounts
 from tests.library_data import story, theme, write_library
-from tests.services_at import settings_at
+from tests.services_at import settings_at, sqlite_db
 
 SEEDS = (0, 1, 7, 2**61 + 12345, 987654321)
 BUNDLED_TITLES = sorted(
@@ -112,7 +112,7 @@ async def test_members_asking_at_once_never_get_the_same_story(tmp_path: Path):
 
 
 async def add_server_story(services: Services, guild_id: int, title: str, theme_id: int) -> int:
-    store = LibraryStore(services.db)
+    store = services.storage.library
     [story_id] = await store.write_stories(
         guild_id,
         services.clock().isoformat(),
@@ -163,9 +163,9 @@ async def test_a_draw_inside_a_transaction_sees_what_that_transaction_wrote(tmp_
     async with open_services(settings_at(tmp_path)) as services:
         nicu = services.library.catalogue.by_slug("nicu")
         assert nicu is not None
-        assert services.db.readers, "draws are meant to read beside the writer"
+        assert sqlite_db(services).readers, "draws are meant to read beside the writer"
         bundled_nicu = (await services.library.counts(0))[nicu.id]
-        async with services.db.transaction():
+        async with services.storage.library.atomic():
             await add_server_story(services, GUILD, "Written just now", nicu.id)
             ours = await draw(services, bundled_nicu + 1, channel=1, guild=GUILD, theme=nicu.id)
         assert "Written just now" in ours
@@ -239,7 +239,7 @@ async def test_counts_read_a_page_at_a_time_match_what_each_server_can_be_served
         bundled = await services.library.counts(0)
 
         # A page of two rows makes the read cross many pages and server boundaries.
-        paged = PoolCounts(services.db, page=2)
+        paged = PoolCounts(sqlite_db(services), page=2)
         await paged.load()
         for n, guild in enumerate((GUILD, OTHER_GUILD, GUILD + 5)):
             counts = await paged.for_guild(guild)

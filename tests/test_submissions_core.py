@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.errors import DomainError
+from bot.records import SubmissionStatus
 from bot.services import Services, open_services
 from bot.settings import load_settings
-from bot.storage.submissions import APPROVED, SubmissionStore
 from bot.submissions import (
     ANONYMOUS_CREDIT,
     Actor,
@@ -24,6 +24,7 @@ from bot.submissions import (
     sketch,
 )
 from tests.discord_bench.harness import BenchClock
+from tests.services_at import sqlite_db
 from tests.test_submissions_steps import STORIES
 
 GUILD = 1300000000000000001
@@ -46,9 +47,7 @@ async def services(tmp_path: Path, clock: BenchClock) -> AsyncIterator[Services]
 
 
 def desk_of(services: Services) -> SubmissionDesk:
-    return SubmissionDesk(
-        SubmissionStore(services.db), services.library, services.settings, services.clock
-    )
+    return services.desk
 
 
 async def send(
@@ -75,7 +74,7 @@ async def test_pending_then_approved_publishes_one_story(services: Services):
 
     approved = await desk.approve(submission.id, GUILD, MODERATOR)
 
-    assert approved.status == APPROVED
+    assert approved.status == SubmissionStatus.APPROVED
     assert approved.decided_by == MODERATOR
     story = await services.library.story(approved.story_id)
     assert story is not None and story.guild_id == GUILD
@@ -142,7 +141,9 @@ async def test_an_approval_cut_short_is_finished_once(services: Services):
     desk = desk_of(services)
     submission = (await send(desk, STORIES[0])).submission
     # The decision was written, then the process died before the story was.
-    assert await desk.store.decide(submission.id, APPROVED, MODERATOR.id, "Mo", "2026-03-02", "")
+    assert await desk.store.decide(
+        submission.id, SubmissionStatus.APPROVED, MODERATOR.id, "Mo", "2026-03-02", ""
+    )
 
     assert await desk.finish_interrupted() == 1
     assert await desk.finish_interrupted() == 0
@@ -265,7 +266,7 @@ def test_titles_come_from_the_first_words():
 
 
 async def test_sketch_lookups_use_an_index(services: Services):
-    plan = await services.db.fetchall(
+    plan = await sqlite_db(services).fetchall(
         "EXPLAIN QUERY PLAN SELECT source, ref_id, COUNT(*) FROM text_sketches "
         "WHERE hash IN (1, 2, 3) AND guild_id IN (0, 5) GROUP BY source, ref_id",
     )

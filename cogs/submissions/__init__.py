@@ -19,13 +19,11 @@ from discord.ext import commands
 
 from bot.client import ErrorPathItem, StoryBot, answer_error
 from bot.errors import DomainError
-from bot.storage.submissions import SubmissionStore
 from bot.submissions import (
     Draft,
     NotPending,
     Outcome,
     Submission,
-    SubmissionDesk,
     SubmissionRefused,
 )
 from cogs.submissions.cards import (
@@ -220,9 +218,7 @@ class Submissions(commands.Cog):
     def __init__(self, bot: StoryBot) -> None:
         self.bot = bot
         services = bot.services
-        self.desk = SubmissionDesk(
-            SubmissionStore(services.db), services.library, services.settings, services.clock
-        )
+        self.desk = services.desk
         self._posting = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -283,7 +279,7 @@ class Submissions(commands.Cog):
         loop (Discord bans bots that keep failing).
         """
         async with self._posting:
-            settings = await self.bot.services.guild_settings.get(guild_id)
+            settings = await self.bot.services.server_settings.moderation(guild_id)
             if settings.mod_channel_id is None:
                 return 0, 0
             waiting = await self.desk.cards_to_post(guild_id, settings.mod_channel_id)
@@ -384,13 +380,13 @@ class Submissions(commands.Cog):
         # Kept before any rule is checked: whatever happens next, the text is not lost.
         draft_id = await self.desk.save_draft(draft)
         if replaces and await self.desk.draft(replaces, interaction.user.id) is not None:
-            await self.desk.store.delete_draft(replaces)
+            await self.desk.delete_draft(replaces)
         await self.send_draft(interaction, dataclasses.replace(draft, id=draft_id), False)
 
     async def send_draft(
         self, interaction: discord.Interaction, draft: Draft, confirmed: bool
     ) -> None:
-        settings = await self.bot.services.guild_settings.get(draft.guild_id)
+        settings = await self.bot.services.server_settings.moderation(draft.guild_id)
         try:
             if settings.mod_channel_id is None:
                 raise SubmissionRefused(NOT_TURNED_ON, draft.id)
@@ -505,7 +501,7 @@ class Submissions(commands.Cog):
         """Share a true healthcare story of your own with this server's moderators."""
         if interaction.guild_id is None:
             raise DomainError("That only works inside a server.")
-        settings = await self.bot.services.guild_settings.get(interaction.guild_id)
+        settings = await self.bot.services.server_settings.moderation(interaction.guild_id)
         if settings.mod_channel_id is None:
             raise DomainError(NOT_TURNED_ON)
         await self.desk.check_limits(interaction.guild_id, interaction.user.id)

@@ -9,7 +9,7 @@ import discord
 from bot import textcheck
 from bot.errors import DomainError
 from bot.notes import describe
-from bot.storage.submissions import APPROVED, PENDING, REJECTED, WITHDRAWN
+from bot.records import SubmissionStatus
 from bot.submissions import ANONYMOUS_CREDIT, Actor, Draft, Submission, describe_decision
 from bot.textcheck import Finding
 from bot.themes import ThemeCatalogue
@@ -17,16 +17,16 @@ from cogs.cards import spoiler
 
 FIELD_LIMIT = 1024
 STATUS_COLOURS = {
-    PENDING: 0xE3C16F,
-    APPROVED: 0x7FB77E,
-    REJECTED: 0xC97B7B,
-    WITHDRAWN: 0x9E9E9E,
+    SubmissionStatus.PENDING: 0xE3C16F,
+    SubmissionStatus.APPROVED: 0x7FB77E,
+    SubmissionStatus.REJECTED: 0xC97B7B,
+    SubmissionStatus.WITHDRAWN: 0x9E9E9E,
 }
 STATUS_WORDS = {
-    PENDING: "waiting for a decision",
-    APPROVED: "approved",
-    REJECTED: "rejected",
-    WITHDRAWN: "withdrawn",
+    SubmissionStatus.PENDING: "waiting for a decision",
+    SubmissionStatus.APPROVED: "approved",
+    SubmissionStatus.REJECTED: "rejected",
+    SubmissionStatus.WITHDRAWN: "withdrawn",
 }
 NOT_A_MODERATOR = (
     "Only this server's moderators can do that: members with the moderator role or the "
@@ -99,7 +99,7 @@ def card_embed(submission: Submission, catalogue: ThemeCatalogue) -> discord.Emb
     if not submission.pending:
         decision = describe_decision(submission).split(" on ")[0]
         line = f"{decision[:1].upper()}{decision[1:]} {_when(submission.decided_at)}".strip()
-        if submission.status == REJECTED and submission.reason:
+        if submission.status == SubmissionStatus.REJECTED and submission.reason:
             line += f"\nReason: {submission.reason}"
         if submission.story_id is not None:
             line += f"\nIn this server's library as story #{submission.story_id}."
@@ -132,7 +132,7 @@ def findings_embed(findings: tuple[Finding, ...]) -> discord.Embed:
 
 def outcome_dm(submission: Submission, guild_name: str | None) -> discord.Embed:
     where = f"**{guild_name}**" if guild_name else "the server where you sent it"
-    if submission.status == APPROVED:
+    if submission.status == SubmissionStatus.APPROVED:
         embed = discord.Embed(
             title="Your story was approved",
             description=(
@@ -140,7 +140,7 @@ def outcome_dm(submission: Submission, guild_name: str | None) -> discord.Embed:
                 "it is now in that server's library, and `/story` there can serve it.\n\n"
                 f"It is credited to {submission.credit}."
             ),
-            colour=STATUS_COLOURS[APPROVED],
+            colour=STATUS_COLOURS[SubmissionStatus.APPROVED],
         )
     else:
         reason = submission.reason or "They did not give a reason."
@@ -150,7 +150,7 @@ def outcome_dm(submission: Submission, guild_name: str | None) -> discord.Embed:
                 f"The moderators of {where} did not accept your story “{submission.title}”.\n\n"
                 f"**Their reason:** {reason}\n\nThank you for sharing it with them."
             ),
-            colour=STATUS_COLOURS[REJECTED],
+            colour=STATUS_COLOURS[SubmissionStatus.REJECTED],
         )
     embed.set_footer(text=f"Submission #{submission.id}")
     return embed
@@ -172,7 +172,7 @@ async def require_moderator(interaction: discord.Interaction) -> int:
     if interaction.permissions.manage_guild:
         return interaction.guild_id
     services = interaction.client.services  # type: ignore[attr-defined]
-    settings = await services.guild_settings.get(interaction.guild_id)
+    settings = await services.server_settings.moderation(interaction.guild_id)
     if settings.mod_role_id is not None and settings.mod_role_id in role_ids(interaction.user):
         return interaction.guild_id
     raise DomainError(NOT_A_MODERATOR)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import Any
 
-from bot.storage.database import Database
-
-PENDING = "pending"
-APPROVED = "approved"
-REJECTED = "rejected"
-WITHDRAWN = "withdrawn"
-
-STORY = "story"
-SUBMISSION = "submission"
+from bot.records import (
+    DraftRecord,
+    Limits,
+    NewSubmission,
+    SketchSource,
+    StoryRef,
+    SubmissionRecord,
+    SubmissionStatus,
+)
+from bot.storage.sqlite.database import Database
 
 _SUBMISSION_COLUMNS = (
     "id, guild_id, member_id, member_name, title, body, theme_id, notes, anonymous, findings, "
@@ -23,81 +23,11 @@ _SUBMISSION_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class DraftRow:
-    guild_id: int
-    member_id: int
-    member_name: str
-    body: str
-    theme_id: int | None
-    notes: str
-    anonymous: bool
-    consent: bool
-    created_at: str
-    id: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class SubmissionRow:
-    id: int
-    guild_id: int
-    member_id: int
-    member_name: str
-    title: str
-    body: str
-    theme_id: int | None
-    notes: str
-    anonymous: bool
-    findings: str
-    status: str
-    created_at: str
-    edited_by: int | None
-    edited_by_name: str | None
-    edited_at: str | None
-    decided_by: int | None
-    decided_by_name: str | None
-    decided_at: str | None
-    reason: str
-    story_id: int | None
-    card_channel_id: int | None
-    card_message_id: int | None
-    dm_status: str | None
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> SubmissionRow:
-        values = list(row)
-        values[8] = bool(values[8])
-        return cls(*values)
-
-
-@dataclass(frozen=True, slots=True)
-class NewSubmission:
-    guild_id: int
-    member_id: int
-    member_name: str
-    title: str
-    body: str
-    theme_id: int | None
-    notes: str
-    anonymous: bool
-    findings: str
-    created_at: str
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    max_pending: int
-    max_recent: int
-    since: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoryRef:
-    id: int
-    guild_id: int
-    title: str
-    active: bool
-    body: str = ""
+def _submission(row: Sequence[Any]) -> SubmissionRecord:
+    values = list(row)
+    values[8] = bool(values[8])
+    values[10] = SubmissionStatus(values[10])
+    return SubmissionRecord(*values)
 
 
 class SubmissionStore:
@@ -106,7 +36,7 @@ class SubmissionStore:
 
     # -- drafts ---------------------------------------------------------------------------
 
-    async def save_draft(self, draft: DraftRow, *, prune_before: str) -> int:
+    async def save_draft(self, draft: DraftRecord, *, prune_before: str) -> int:
         """Keep ``draft``; drafts nobody came back to since ``prune_before`` go."""
         async with self.db.transaction() as conn:
             await conn.execute(
@@ -130,7 +60,7 @@ class SubmissionStore:
             )
             return int(cursor.lastrowid or 0)
 
-    async def draft(self, draft_id: int) -> DraftRow | None:
+    async def draft(self, draft_id: int) -> DraftRecord | None:
         row = await self.db.fetchone(
             "SELECT guild_id, member_id, member_name, body, theme_id, notes, anonymous, consent, "
             "created_at, id FROM submission_drafts WHERE id = ?",
@@ -140,7 +70,7 @@ class SubmissionStore:
             return None
         values = list(row)
         values[6], values[7] = bool(values[6]), bool(values[7])
-        return DraftRow(*values)
+        return DraftRecord(*values)
 
     async def delete_draft(self, draft_id: int) -> None:
         async with self.db.transaction() as conn:
@@ -204,11 +134,11 @@ class SubmissionStore:
             await conn.execute("DELETE FROM submission_drafts WHERE id = ?", (draft_id,))
         return submission_id, None
 
-    async def get(self, submission_id: int) -> SubmissionRow | None:
+    async def get(self, submission_id: int) -> SubmissionRecord | None:
         row = await self.db.fetchone(
             f"SELECT {_SUBMISSION_COLUMNS} FROM submissions WHERE id = ?", (submission_id,)
         )
-        return SubmissionRow.from_row(row) if row else None
+        return _submission(row) if row else None
 
     async def decide(
         self,
@@ -231,7 +161,7 @@ class SubmissionStore:
                 (status, by, by_name, at, reason, submission_id),
             )
             changed = cursor.rowcount == 1
-            if changed and status != APPROVED:
+            if changed and status != SubmissionStatus.APPROVED:
                 # Only waiting and published texts count as duplicates.
                 await conn.execute(
                     "DELETE FROM text_sketches WHERE source = 'submission' AND ref_id = ?",
@@ -292,12 +222,12 @@ class SubmissionStore:
             )
             await self._sketch_story(conn, story_id, guild_id, digest, sketch)
 
-    async def approved_without_story(self) -> list[SubmissionRow]:
+    async def approved_without_story(self) -> list[SubmissionRecord]:
         rows = await self.db.fetchall(
             f"SELECT {_SUBMISSION_COLUMNS} FROM submissions "
             "WHERE status = 'approved' AND story_id IS NULL ORDER BY id"
         )
-        return [SubmissionRow.from_row(r) for r in rows]
+        return [_submission(r) for r in rows]
 
     async def set_card(self, submission_id: int, channel_id: int, message_id: int) -> None:
         async with self.db.transaction() as conn:
@@ -312,7 +242,7 @@ class SubmissionStore:
                 "UPDATE submissions SET dm_status = ? WHERE id = ?", (status, submission_id)
             )
 
-    async def cards_to_post(self, guild_id: int, channel_id: int) -> list[SubmissionRow]:
+    async def cards_to_post(self, guild_id: int, channel_id: int) -> list[SubmissionRecord]:
         """Pending submissions with no card in ``channel_id``, oldest first."""
         rows = await self.db.fetchall(
             f"SELECT {_SUBMISSION_COLUMNS} FROM submissions WHERE guild_id = ? "
@@ -320,7 +250,7 @@ class SubmissionStore:
             "OR card_channel_id <> ?) ORDER BY id",
             (guild_id, channel_id),
         )
-        return [SubmissionRow.from_row(r) for r in rows]
+        return [_submission(r) for r in rows]
 
     async def guilds_with_unposted_cards(self) -> list[int]:
         rows = await self.db.fetchall(
@@ -329,7 +259,7 @@ class SubmissionStore:
         )
         return [int(r[0]) for r in rows]
 
-    async def pending(self, guild_id: int, limit: int) -> tuple[list[SubmissionRow], int]:
+    async def pending(self, guild_id: int, limit: int) -> tuple[list[SubmissionRecord], int]:
         """The oldest ``limit`` pending submissions of a server, and how many wait in all."""
         rows = await self.db.fetchall(
             f"SELECT {_SUBMISSION_COLUMNS} FROM submissions "
@@ -340,21 +270,21 @@ class SubmissionStore:
             "SELECT COUNT(*) FROM submissions WHERE guild_id = ? AND status = 'pending'",
             (guild_id,),
         )
-        return [SubmissionRow.from_row(r) for r in rows], int(total[0]) if total else 0
+        return [_submission(r) for r in rows], int(total[0]) if total else 0
 
-    async def of_member(self, guild_id: int, member_id: int, limit: int) -> list[SubmissionRow]:
+    async def of_member(self, guild_id: int, member_id: int, limit: int) -> list[SubmissionRecord]:
         rows = await self.db.fetchall(
             f"SELECT {_SUBMISSION_COLUMNS} FROM submissions "
             "WHERE guild_id = ? AND member_id = ? ORDER BY id DESC LIMIT ?",
             (guild_id, member_id, limit),
         )
-        return [SubmissionRow.from_row(r) for r in rows]
+        return [_submission(r) for r in rows]
 
     # -- sketches -------------------------------------------------------------------------
 
     async def sketch_candidates(
         self, sketch: Sequence[int], guild_id: int, min_shared: int
-    ) -> list[tuple[str, int]]:
+    ) -> list[tuple[SketchSource, int]]:
         """(source, ref_id) of texts visible in ``guild_id`` sharing hashes with ``sketch``:
         ``min_shared`` for a submission, one for a library story (which keeps only a few)."""
         if not sketch:
@@ -367,9 +297,9 @@ class SubmissionStore:
             "ORDER BY shared DESC LIMIT 20",
             [*sketch, guild_id, min_shared],
         )
-        return [(str(r[0]), int(r[1])) for r in rows]
+        return [(SketchSource(r[0]), int(r[1])) for r in rows]
 
-    async def sketch_of(self, source: str, ref_id: int) -> list[int]:
+    async def sketch_of(self, source: SketchSource, ref_id: int) -> list[int]:
         rows = await self.db.fetchall(
             "SELECT hash FROM text_sketches WHERE source = ? AND ref_id = ?", (source, ref_id)
         )

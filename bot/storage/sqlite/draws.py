@@ -13,32 +13,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import aiosqlite
 
-from bot.shuffle import permute
+from bot.notes import decode as decode_notes
+from bot.records import DrawAsk, Story
 from bot.storage.batching import padded
-from bot.storage.database import Database
+from bot.storage.rounds import Drawn, Slot, Taken, taken
+from bot.storage.sqlite.database import Database
 
 log = logging.getLogger(__name__)
 
 # Pad rows: no theme has id -1, so they take no slot and find no story.
 _ASK_PAD = (-1, 0, 0, 0)
 _SLOT_PAD = (-1, -1, 0, 0)
-_STORY_KEYS = (
-    "id",
-    "guild_id",
-    "title",
-    "body",
-    "notes",
-    "credit",
-    "source_date",
-    "teller",
-    "primary_theme",
-)
 
 
 # Every draw reads these tables (a rounds row, its index, the pool sizes, a pool member)
@@ -51,45 +41,6 @@ PREWARM_SQL = (
     "SELECT max(live) FROM pool_sizes",
     "SELECT count(*) FROM pool_sizes",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Ask:
-    theme_id: int
-    guild_id: int
-    channel_id: int
-    fresh_seed: int
-
-
-@dataclass(frozen=True, slots=True)
-class Slot:
-    """Where a slot taken points: the k-th story of one pool (bundled: guild 0)."""
-
-    theme_id: int
-    guild_id: int
-    ordinal: int
-
-
-@dataclass(frozen=True, slots=True)
-class Taken:
-    """A slot taken, and the round's state after taking it."""
-
-    seed: int
-    size: int
-    bundled_size: int
-    position: int
-    slot: Slot
-
-
-@dataclass(frozen=True, slots=True)
-class Drawn:
-    """The slot a draw took and the story in it: None if that story has been retired."""
-
-    seed: int
-    size: int
-    bundled_size: int
-    position: int
-    story: dict[str, Any] | None
 
 
 @cache
@@ -146,7 +97,7 @@ def read_sql(rows: int) -> str:
     )
 
 
-async def take_many(db: Database, asks: Sequence[Ask]) -> list[Taken | None]:
+async def take_many(db: Database, asks: Sequence[DrawAsk]) -> list[Taken | None]:
     """Take a slot for every ask in one statement; None where the pool has no live story."""
     rows = padded(len(asks))
     params: list[int] = []
@@ -161,27 +112,26 @@ async def take_many(db: Database, asks: Sequence[Ask]) -> list[Taken | None]:
     # Asks for the same round are alike, so any slot of that round may go to any of them.
     slots: dict[tuple[int, int], list[Taken]] = {}
     for channel_id, theme_id, seed, size, bundled_size, position in returned:
-        guild_id = guilds[(channel_id, theme_id)]
-        # The shuffle runs here rather than inside the statement: as an SQL function it
-        # would take the GIL from the event loop once for every row.
-        index = permute(position - 1, size, seed)
-        if index < bundled_size:
-            slot = Slot(theme_id, 0, index)
-        else:
-            slot = Slot(theme_id, guild_id, index - bundled_size)
         slots.setdefault((channel_id, theme_id), []).append(
-            Taken(seed, size, bundled_size, position, slot)
+            taken(theme_id, guilds[(channel_id, theme_id)], seed, size, bundled_size, position)
         )
     found: list[Taken | None] = []
     for ask in asks:
-        taken = slots.get((ask.channel_id, ask.theme_id))
-        found.append(taken.pop(0) if taken else None)
+        mine = slots.get((ask.channel_id, ask.theme_id))
+        found.append(mine.pop(0) if mine else None)
     return found
 
 
-async def read_slots(
-    conn: aiosqlite.Connection, slots: Sequence[Slot]
-) -> list[dict[str, Any] | None]:
+def story_from(values: Sequence[Any]) -> Story:
+    """A story from its columns: id, guild, title, body, notes, credit, date, teller and
+    primary theme."""
+    story_id, guild_id, title, body, notes, credit, date, teller, primary = values
+    return Story(
+        story_id, guild_id, title, body, decode_notes(notes), credit, date, teller, primary
+    )
+
+
+async def read_slots(conn: aiosqlite.Connection, slots: Sequence[Slot]) -> list[Story | None]:
     """The live story in each slot, in order, as one statement on ``conn``."""
     rows = padded(len(slots))
     params: list[int] = []
@@ -189,18 +139,14 @@ async def read_slots(
         params += (k, slot.theme_id, slot.guild_id, slot.ordinal)
     for _ in range(rows - len(slots)):
         params += _SLOT_PAD
-    found: list[dict[str, Any] | None] = [None] * len(slots)
+    found: list[Story | None] = [None] * len(slots)
     for row in await conn.execute_fetchall(read_sql(rows), params):
-        found[row[0]] = dict(zip(_STORY_KEYS, tuple(row)[1:], strict=True))
+        found[row[0]] = story_from(tuple(row)[1:])
     return found
 
 
-def drawn(taken: Taken, story: dict[str, Any] | None) -> Drawn:
-    return Drawn(taken.seed, taken.size, taken.bundled_size, taken.position, story)
-
-
 async def draw_many(
-    db: Database, asks: Sequence[Ask], *, side_by_side: int = 1
+    db: Database, asks: Sequence[DrawAsk], *, side_by_side: int = 1
 ) -> list[Drawn | None]:
     """Take and read for every ask: one write, then reads on up to ``side_by_side`` readers.
 
@@ -209,22 +155,22 @@ async def draw_many(
     transaction everything stays on its connection, which alone sees what the transaction
     wrote.
     """
-    taken = await take_many(db, asks)
-    wanted = [(i, t.slot) for i, t in enumerate(taken) if t is not None]
+    took = await take_many(db, asks)
+    wanted = [(i, t.slot) for i, t in enumerate(took) if t is not None]
     if db.readers and not db.in_transaction():
         readers = db.readers[: max(1, min(side_by_side, len(wanted)))]
     else:
         readers = [db.conn]
     parts = [(conn, wanted[n :: len(readers)]) for n, conn in enumerate(readers)]
     parts = [(conn, part) for conn, part in parts if part]
-    stories: list[dict[str, Any] | None] = [None] * len(asks)
+    stories: list[Story | None] = [None] * len(asks)
     done = await asyncio.gather(
         *(read_slots(conn, [slot for _, slot in part]) for conn, part in parts)
     )
     for (_, part), found in zip(parts, done, strict=True):
         for (i, _), story in zip(part, found, strict=True):
             stories[i] = story
-    return [None if t is None else drawn(t, stories[i]) for i, t in enumerate(taken)]
+    return [None if t is None else Drawn(t.size, stories[i]) for i, t in enumerate(took)]
 
 
 async def prewarm(db: Database) -> None:

@@ -17,7 +17,7 @@ import aiosqlite
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_PACKAGE = "bot.storage"
+MIGRATIONS_PACKAGE = "bot.storage.sqlite"
 # How often the write-ahead log is copied into the database file, from a connection of
 # its own (see Checkpointer).
 CHECKPOINT_EVERY = 1.0

@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from bot.storage.database import Database
-
-
-@dataclass(frozen=True, slots=True)
-class GuildSettingsRow:
-    guild_id: int
-    mod_channel_id: int | None
-    mod_role_id: int | None
+from bot.records import ModerationSettings
+from bot.storage.sqlite.database import Database
 
 
 class GuildSettingsStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def get(self, guild_id: int) -> GuildSettingsRow:
+    async def get(self, guild_id: int) -> ModerationSettings:
         row = await self.db.fetchone(
             "SELECT mod_channel_id, mod_role_id FROM guild_settings WHERE guild_id = ?",
             (guild_id,),
         )
         if row is None:
-            return GuildSettingsRow(guild_id, None, None)
-        return GuildSettingsRow(guild_id, row[0], row[1])
+            return ModerationSettings(guild_id, None, None)
+        return ModerationSettings(guild_id, row[0], row[1])
 
     async def set_moderation(
         self, guild_id: int, channel_id: int | None, role_id: int | None, now: str

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from functools import partial
 
+from bot.records import ANY_THEME, BUNDLED, DrawAsk, NewStory, Story, ThemeRecord
 from bot.storage.batching import Coalescer
-from bot.storage.counts import GUILD_COUNTS_SQL, PoolCounts
-from bot.storage.database import Database
-from bot.storage.draws import Ask, Drawn, draw_many, read_sql, take_sql
-
-ANY_THEME = 0
-BUNDLED = 0
+from bot.storage.rounds import Drawn, draw_live
+from bot.storage.sqlite.counts import GUILD_COUNTS_SQL, PoolCounts
+from bot.storage.sqlite.database import Database
+from bot.storage.sqlite.draws import draw_many, prewarm, read_sql, story_from, take_sql
 
 _STORY_COLUMNS = (
     "s.id, s.guild_id, s.title, s.body, s.notes, s.credit, s.source_date, s.teller, "
@@ -29,104 +29,48 @@ _STORY_COLUMNS = (
 # measured at a million stories their threads' turns with the GIL cost the loop more than
 # the wait they hid.
 DRAW_BATCH = 128
-POOL_EXTENT_SQL = "SELECT next_ordinal, live FROM pool_sizes WHERE guild_id = ? AND theme_id = ?"
-# Everything a draw needs to know, in one trip: ?1 theme, ?2 guild (0: none), ?3 channel.
-DRAW_STATE_SQL = (
-    "SELECT"
-    " (SELECT next_ordinal FROM pool_sizes WHERE guild_id = 0 AND theme_id = ?1),"
-    " (SELECT live FROM pool_sizes WHERE guild_id = 0 AND theme_id = ?1),"
-    " (SELECT next_ordinal FROM pool_sizes WHERE guild_id = ?2 AND theme_id = ?1 AND ?2 != 0),"
-    " (SELECT live FROM pool_sizes WHERE guild_id = ?2 AND theme_id = ?1 AND ?2 != 0),"
-    " (SELECT seed FROM rounds WHERE channel_id = ?3 AND theme_id = ?1),"
-    " (SELECT size FROM rounds WHERE channel_id = ?3 AND theme_id = ?1),"
-    " (SELECT bundled_size FROM rounds WHERE channel_id = ?3 AND theme_id = ?1),"
-    " (SELECT position FROM rounds WHERE channel_id = ?3 AND theme_id = ?1)"
-)
-# Compare-and-set: a draw moves the round on only from the state it read.
-START_ROUND_SQL = (
-    "INSERT INTO rounds (channel_id, theme_id, seed, size, bundled_size, position) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, theme_id) DO NOTHING RETURNING 1"
-)
-ADVANCE_ROUND_SQL = (
-    "UPDATE rounds SET seed = ?, size = ?, bundled_size = ?, position = ? "
-    "WHERE channel_id = ? AND theme_id = ? AND seed = ? AND position = ? RETURNING 1"
-)
-STORY_AT_SQL = (
-    f"SELECT {_STORY_COLUMNS} FROM pool_members pm JOIN stories s ON s.id = pm.story_id "
-    "WHERE pm.theme_id = ? AND pm.guild_id = ? AND pm.ordinal = ? AND s.active = 1"
-)
 STORY_SQL = f"SELECT {_STORY_COLUMNS} FROM stories s WHERE s.id = ?"
-GET_ROUND_SQL = (
-    "SELECT seed, size, bundled_size, position FROM rounds WHERE channel_id = ? AND theme_id = ?"
-)
-SAVE_ROUND_SQL = (
-    "INSERT INTO rounds (channel_id, theme_id, seed, size, bundled_size, position) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, theme_id) DO UPDATE SET "
-    "seed = excluded.seed, size = excluded.size, bundled_size = excluded.bundled_size, "
-    "position = excluded.position"
-)
 SERVING_QUERIES: dict[str, tuple[str, tuple[int, ...]]] = {
     "guild_counts": (GUILD_COUNTS_SQL, (1,)),
     "take": (take_sql(2), (1, 1, 1, 1) * 2),
     "read_slots": (read_sql(2), (0, 1, 1, 1) * 2),
-    "draw_state": (DRAW_STATE_SQL, (1, 1, 1)),
-    "start_round": (START_ROUND_SQL, (1, 1, 1, 1, 1, 1)),
-    "advance_round": (ADVANCE_ROUND_SQL, (1, 1, 1, 1, 1, 1, 1, 1)),
-    "pool_extent": (POOL_EXTENT_SQL, (1, 1)),
-    "story_at": (STORY_AT_SQL, (1, 1, 1)),
     "story": (STORY_SQL, (1,)),
-    "get_round": (GET_ROUND_SQL, (1, 1)),
-    "save_round": (SAVE_ROUND_SQL, (1, 1, 1, 1, 1, 1)),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ThemeRow:
-    id: int
-    slug: str
-    title: str
-    emoji: str
-    colour: int
-    description: str
-    aliases: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RoundRow:
-    seed: int
-    size: int
-    bundled_size: int
-    position: int
-
-
-@dataclass(frozen=True, slots=True)
-class NewStory:
-    """A story as the library stores it, before it has an id."""
-
-    title: str
-    body: str
-    notes: str
-    credit: str
-    source_date: str
-    teller: str
-    digest: str
-    themes: tuple[int, ...]
-    bundle_key: str | None = None
 
 
 class LibraryStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._draws: Coalescer[Ask, Drawn | None] = Coalescer(
+        self._draws: Coalescer[DrawAsk, Drawn | None] = Coalescer(
             partial(draw_many, db, side_by_side=len(db.readers)),
             max_batch=DRAW_BATCH,
             name="story-draws",
         )
         self.counts = PoolCounts(db)
+        self._warming: asyncio.Task[None] | None = None
+
+    async def ready(self) -> None:
+        """The bundled library is in: hold the counts, and read the draw tables ahead."""
+        # Now, not on the first autocomplete: at a million stories it is a fifth of a second.
+        await self.counts.load()
+        # In the background: start-up need not wait for it, only the first draws gain.
+        self._warming = asyncio.create_task(prewarm(self.db), name="database-prewarm")
+
+    async def close(self) -> None:
+        if self._warming is not None:
+            self._warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._warming
+
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[None]:
+        """This task's storage calls inside the block are one change: all of it or none."""
+        async with self.db.transaction():
+            yield
 
     # -- themes -------------------------------------------------------------------------
 
-    async def themes(self) -> list[ThemeRow]:
+    async def themes(self) -> list[ThemeRecord]:
         rows = await self.db.fetchall(
             "SELECT id, slug, title, emoji, colour, description FROM themes WHERE active = 1"
         )
@@ -136,10 +80,11 @@ class LibraryStore:
         ):
             aliases.setdefault(theme_id, []).append(alias)
         return [
-            ThemeRow(r[0], r[1], r[2], r[3], r[4], r[5], tuple(aliases.get(r[0], ()))) for r in rows
+            ThemeRecord(r[0], r[1], r[2], r[3], r[4], r[5], tuple(aliases.get(r[0], ())))
+            for r in rows
         ]
 
-    async def replace_themes(self, themes: Sequence[ThemeRow]) -> None:
+    async def replace_themes(self, themes: Sequence[ThemeRecord]) -> None:
         """Make the active themes exactly ``themes`` (matched by slug); ids never change."""
         async with self.db.transaction() as conn:
             await conn.execute("UPDATE themes SET active = 0")
@@ -349,77 +294,26 @@ class LibraryStore:
 
     # -- serving ------------------------------------------------------------------------
 
-    async def pool_extent(self, theme_id: int, guild_id: int) -> tuple[int, int]:
-        """(ordinals handed out, live stories) of one pool."""
-        row = await self.db.fetchone(POOL_EXTENT_SQL, (guild_id, theme_id))
-        return (int(row[0]), int(row[1])) if row else (0, 0)
+    async def story(self, story_id: int) -> Story | None:
+        row = await self.db.fetchone(STORY_SQL, (story_id,))
+        return story_from(tuple(row)) if row else None
 
-    async def story_at(self, theme_id: int, guild_id: int, ordinal: int) -> sqlite3.Row | None:
-        return await self.db.fetchone(STORY_AT_SQL, (theme_id, guild_id, ordinal))
+    async def draw(self, asks: Sequence[DrawAsk]) -> list[Story | None]:
+        """The next live story of each ask's round; None where the pool has none."""
+        return await draw_live(self._draw_once, asks)
 
-    async def story(self, story_id: int) -> sqlite3.Row | None:
-        return await self.db.fetchone(STORY_SQL, (story_id,))
-
-    async def draw(
-        self, theme_id: int, guild_id: int, channel_id: int, fresh_seed: int
-    ) -> Drawn | None:
-        """Take the channel's next slot of the theme's round, with the story in it. None
-        when the pool has no live story at all."""
-        ask = Ask(theme_id, guild_id, channel_id, fresh_seed)
+    async def _draw_once(self, asks: Sequence[DrawAsk]) -> list[Drawn | None]:
+        # A member's draw shares its statements with others asked meanwhile (see
+        # bot.storage.batching); the scheduler's many draws go as their own batch. Inside
+        # a transaction the runner would wait for it to end: draw on its connection.
         if self.db.in_transaction():
-            # The runner would wait for this task's transaction to end: draw inside it.
-            [one] = await draw_many(self.db, [ask])
-            return one
-        return await self._draws.ask(ask)
-
-    async def draw_many(self, asks: Sequence[Ask]) -> list[Drawn | None]:
-        """Many draws (at most DRAW_BATCH) for work nobody waits on: one write, one read."""
-        return await draw_many(self.db, asks)
-
-    async def draw_state(
-        self, theme_id: int, guild_id: int, channel_id: int
-    ) -> tuple[int, int, int, int, RoundRow | None]:
-        """(bundled ordinals, bundled live, own ordinals, own live, the channel's round)."""
-        row = await self.db.fetchone(DRAW_STATE_SQL, (theme_id, guild_id, channel_id))
-        assert row is not None  # a SELECT without FROM always yields its one row
-        sizes = [int(v or 0) for v in row[:4]]
-        round_row = RoundRow(*row[4:]) if row[4] is not None else None
-        return sizes[0], sizes[1], sizes[2], sizes[3], round_row
-
-    async def move_round(
-        self, channel_id: int, theme_id: int, seen: RoundRow | None, new: RoundRow
-    ) -> bool:
-        """Move the round to ``new`` if it is still as ``seen``; False if another draw won."""
-        if seen is None:
-            done = await self.db.write_returning(
-                START_ROUND_SQL,
-                (channel_id, theme_id, new.seed, new.size, new.bundled_size, new.position),
-            )
-        else:
-            done = await self.db.write_returning(
-                ADVANCE_ROUND_SQL,
-                (
-                    new.seed,
-                    new.size,
-                    new.bundled_size,
-                    new.position,
-                    channel_id,
-                    theme_id,
-                    seen.seed,
-                    seen.position,
-                ),
-            )
-        return bool(done)
-
-    async def get_round(self, channel_id: int, theme_id: int) -> RoundRow | None:
-        row = await self.db.fetchone(GET_ROUND_SQL, (channel_id, theme_id))
-        return RoundRow(*row) if row else None
-
-    async def save_round(self, channel_id: int, theme_id: int, state: RoundRow) -> None:
-        await self.db.conn.execute(
-            SAVE_ROUND_SQL,
-            (channel_id, theme_id, state.seed, state.size, state.bundled_size, state.position),
-        )
+            return await draw_many(self.db, asks)
+        if len(asks) == 1:
+            return [await self._draws.ask(asks[0])]
+        found: list[Drawn | None] = []
+        for start in range(0, len(asks), DRAW_BATCH):
+            found += await draw_many(self.db, asks[start : start + DRAW_BATCH])
+        return found
 
     # -- command sync -------------------------------------------------------------------
 

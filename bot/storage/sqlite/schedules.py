@@ -5,22 +5,13 @@ Times are unix seconds (UTC) in INTEGER columns; local dates are ISO ``YYYY-MM-D
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
+from bot.records import DailyPost, Job, Plan, PostOutcome, PostStatus, Schedule
 from bot.storage.batching import padded
-from bot.storage.database import Database
-
-PENDING = "pending"
-SENT = "sent"
-SKIPPED = "skipped"
-MISSED = "missed"
-PAUSED = "paused"
-FAILED = "failed"
-CANCELLED = "cancelled"
-EMPTY = "empty"
+from bot.storage.sqlite.database import Database
 
 _SCHEDULE_COLUMNS = (
     "guild_id, channel_id, local_minute, timezone, theme_id, active, paused_reason, "
@@ -81,7 +72,7 @@ def _finish_statements(rows: Sequence[tuple[object, ...]]) -> list[tuple[str, li
         size = padded(len(chunk))
         params: list[object] = [value for row in chunk for value in row]
         params += [None] * (_ENDED_COLUMNS * (size - len(chunk)))
-        statements.append((finish_sql(size), [*params, PENDING]))
+        statements.append((finish_sql(size), [*params, PostStatus.PENDING]))
     return statements
 
 
@@ -108,90 +99,14 @@ class _AlreadyClaimed(Exception):
     """A pass's claims found a post claimed before; the pass is rolled back and redone."""
 
 
-@dataclass(frozen=True, slots=True)
-class ScheduleRow:
-    guild_id: int
-    channel_id: int
-    local_minute: int
-    timezone: str
-    theme_id: int | None
-    active: bool
-    paused_reason: str | None
-    paused_at: int | None
-    next_due: int | None
-    next_local_date: str | None
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> ScheduleRow:
-        return cls(
-            guild_id=row[0],
-            channel_id=row[1],
-            local_minute=row[2],
-            timezone=row[3],
-            theme_id=row[4],
-            active=bool(row[5]),
-            paused_reason=row[6],
-            paused_at=row[7],
-            next_due=row[8],
-            next_local_date=row[9],
-        )
+def _schedule(row: Sequence[Any]) -> Schedule:
+    guild, channel, minute, zone, theme, active, reason, paused_at, due, day = row
+    return Schedule(guild, channel, minute, zone, theme, bool(active), reason, paused_at, due, day)
 
 
-@dataclass(frozen=True, slots=True)
-class PostRow:
-    guild_id: int
-    local_date: str
-    due_at: int
-    status: str
-    attempts: int
-    finished_at: int | None
-    message_id: int | None
-    channel_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """One post the core decided on for a due schedule: to send (pending) or skipped."""
-
-    local_date: str
-    due_at: int
-    status: str
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What to do with a due schedule: the claims to make and where its next post lies."""
-
-    claims: Sequence[Claim]
-    next_local_date: str
-    next_due: int
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """A claimed post taken for one attempt, with where it goes now."""
-
-    guild_id: int
-    local_date: str
-    due_at: int
-    attempts: int
-    story_id: int | None
-    channel_id: int
-    theme_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """How an attempt ended, as the store records it."""
-
-    guild_id: int
-    local_date: str
-    status: str
-    story_id: int | None = None
-    channel_id: int | None = None
-    message_id: int | None = None
-    retry_at: int | None = None
-    pause_reason: str | None = None
+def _post(row: Sequence[Any]) -> DailyPost:
+    guild, day, due, status, attempts, finished, message, channel = row
+    return DailyPost(guild, day, due, PostStatus(status), attempts, finished, message, channel)
 
 
 class ScheduleStore:
@@ -200,11 +115,11 @@ class ScheduleStore:
 
     # -- schedules ------------------------------------------------------------------------
 
-    async def get(self, guild_id: int) -> ScheduleRow | None:
+    async def get(self, guild_id: int) -> Schedule | None:
         row = await self.db.fetchone(
             f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE guild_id = ?", (guild_id,)
         )
-        return ScheduleRow.from_row(row) if row else None
+        return _schedule(row) if row else None
 
     async def claimed_dates(self, guild_id: int, dates: Sequence[str]) -> set[str]:
         if not dates:
@@ -254,7 +169,7 @@ class ScheduleStore:
                 ),
             )
 
-    async def save_many(self, rows: Sequence[ScheduleRow], by: int, now: int) -> None:
+    async def save_many(self, rows: Sequence[Schedule], by: int, now: int) -> None:
         """Set up many schedules in one transaction (bulk imports and the benchmark)."""
         async with self.db.transaction() as conn:
             await conn.executemany(
@@ -288,26 +203,26 @@ class ScheduleStore:
             await conn.execute(
                 "UPDATE daily_posts SET status = ?, retry_at = NULL, finished_at = ? "
                 "WHERE guild_id = ? AND status = ?",
-                (CANCELLED, now, guild_id, PENDING),
+                (PostStatus.CANCELLED, now, guild_id, PostStatus.PENDING),
             )
         return changed
 
-    async def last_post(self, guild_id: int) -> PostRow | None:
+    async def last_post(self, guild_id: int) -> DailyPost | None:
         row = await self.db.fetchone(
             "SELECT guild_id, local_date, due_at, status, attempts, finished_at, message_id, "
             "channel_id FROM daily_posts WHERE guild_id = ? AND status <> ? "
             "ORDER BY due_at DESC LIMIT 1",
-            (guild_id, CANCELLED),
+            (guild_id, PostStatus.CANCELLED),
         )
-        return PostRow(*row) if row else None
+        return _post(row) if row else None
 
-    async def posts(self, guild_id: int) -> list[PostRow]:
+    async def posts(self, guild_id: int) -> list[DailyPost]:
         rows = await self.db.fetchall(
             "SELECT guild_id, local_date, due_at, status, attempts, finished_at, message_id, "
             "channel_id FROM daily_posts WHERE guild_id = ? ORDER BY due_at",
             (guild_id,),
         )
-        return [PostRow(*row) for row in rows]
+        return [_post(row) for row in rows]
 
     async def census(self) -> dict[str, int]:
         """How many claimed posts are in each status (the benchmark's read-back)."""
@@ -318,7 +233,7 @@ class ScheduleStore:
         """(guild, channel, local date, due) of every sent post (the benchmark's read-back)."""
         rows = await self.db.fetchall(
             "SELECT guild_id, channel_id, local_date, due_at FROM daily_posts WHERE status = ?",
-            (SENT,),
+            (PostStatus.SENT,),
         )
         return [(row[0], row[1], row[2], row[3]) for row in rows]
 
@@ -336,8 +251,8 @@ class ScheduleStore:
         *,
         limit: int,
         lease: int,
-        plan: Callable[[ScheduleRow], Plan],
-    ) -> tuple[list[tuple[ScheduleRow, Plan]], list[Job]]:
+        plan: Callable[[Schedule], Plan],
+    ) -> tuple[list[tuple[Schedule, Plan]], list[Job]]:
         """Claim every due post and take the claimed posts ready for an attempt: one
         transaction, so a second scheduler on the same database waits and then finds the
         work done. ``plan`` (the core) decides the claims and the next post of a schedule.
@@ -359,15 +274,13 @@ class ScheduleStore:
         now: int,
         limit: int,
         lease: int,
-        plan: Callable[[ScheduleRow], Plan],
+        plan: Callable[[Schedule], Plan],
         *,
         one_by_one: bool,
-    ) -> tuple[list[tuple[ScheduleRow, Plan]], list[Job]]:
-        planned: list[tuple[ScheduleRow, Plan]] = []
+    ) -> tuple[list[tuple[Schedule, Plan]], list[Job]]:
+        planned: list[tuple[Schedule, Plan]] = []
         async with self.db.transaction() as conn:
-            due = [
-                ScheduleRow.from_row(r) for r in await conn.execute_fetchall(DUE_SQL, (now, limit))
-            ]
+            due = [_schedule(r) for r in await conn.execute_fetchall(DUE_SQL, (now, limit))]
             claims: list[tuple[object, ...]] = []
             to_send: list[Job | None] = []
             moves: list[tuple[object, ...]] = []
@@ -375,13 +288,13 @@ class ScheduleStore:
                 decided = plan(row)
                 planned.append((row, decided))
                 for claim in decided.claims:
-                    if claim.status == PENDING:
+                    if claim.status == PostStatus.PENDING:
                         claims.append(
                             (
                                 row.guild_id,
                                 claim.local_date,
                                 claim.due_at,
-                                PENDING,
+                                PostStatus.PENDING,
                                 1,
                                 now + lease,
                                 now,
@@ -431,19 +344,21 @@ class ScheduleStore:
                     "WHERE guild_id = ?",
                     moves,
                 )
-            await conn.execute(CANCEL_STOPPED_SQL, (CANCELLED, now, now, PENDING))
+            await conn.execute(
+                CANCEL_STOPPED_SQL, (PostStatus.CANCELLED, now, now, PostStatus.PENDING)
+            )
             # Retries whose time has come, taken and leased in one statement; RETURNING
             # gives the attempt's number.
             jobs += [
                 Job(*row)
                 for row in await conn.execute_fetchall(
-                    TAKE_READY_SQL, (now + lease, now, PENDING, limit)
+                    TAKE_READY_SQL, (now + lease, now, PostStatus.PENDING, limit)
                 )
             ]
         jobs.sort(key=lambda job: (job.due_at, job.guild_id))
         return planned, jobs
 
-    async def finish(self, outcomes: Sequence[Outcome], now: int) -> None:
+    async def finish(self, outcomes: Sequence[PostOutcome], now: int) -> None:
         """Record how attempts ended: one statement, in one trip, unless a schedule is to
         be paused too (then one transaction)."""
         if not outcomes:
@@ -454,7 +369,7 @@ class ScheduleStore:
                 o.local_date,
                 o.status,
                 o.retry_at,
-                None if o.status == PENDING else now,
+                None if o.status == PostStatus.PENDING else now,
                 o.story_id,
                 o.channel_id,
                 o.message_id,
@@ -462,7 +377,9 @@ class ScheduleStore:
             for o in outcomes
         ]
         statements = _finish_statements(ended)
-        paused = [(o.pause_reason, now, o.guild_id) for o in outcomes if o.status == PAUSED]
+        paused = [
+            (o.pause_reason, now, o.guild_id) for o in outcomes if o.status == PostStatus.PAUSED
+        ]
         if len(statements) == 1 and not paused:
             await self.db.write_returning(*statements[0])
             return
@@ -480,6 +397,7 @@ class ScheduleStore:
         """Forget finished posts older than ``before``; a claim only matters near its day."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "DELETE FROM daily_posts WHERE due_at < ? AND status <> ?", (before, PENDING)
+                "DELETE FROM daily_posts WHERE due_at < ? AND status <> ?",
+                (before, PostStatus.PENDING),
             )
             return cursor.rowcount

@@ -13,7 +13,7 @@ import logging
 import time
 from array import array
 
-from bot.storage.database import Database
+from bot.storage.sqlite.database import Database
 
 log = logging.getLogger(__name__)
 

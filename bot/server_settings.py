@@ -1,0 +1,22 @@
+"""Per-server settings: where submissions wait and who may decide them."""
+
+from __future__ import annotations
+
+from bot.clock import Clock
+from bot.records import ModerationSettings
+from bot.stores import GuildSettingsStore
+
+
+class ServerSettings:
+    def __init__(self, store: GuildSettingsStore, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def moderation(self, guild_id: int) -> ModerationSettings:
+        return await self._store.get(guild_id)
+
+    async def mod_channel(self, guild_id: int) -> int | None:
+        return (await self._store.get(guild_id)).mod_channel_id
+
+    async def set_moderation(self, guild_id: int, channel_id: int, role_id: int | None) -> None:
+        await self._store.set_moderation(guild_id, channel_id, role_id, self._clock().isoformat())

@@ -1,0 +1,187 @@
+"""What the core asks of storage: four stores, each engine's behind the same shape.
+
+The core holds these and nothing else of storage; which engine answers (SQLite in one file,
+PostgreSQL shared by many processes) is chosen once, at start-up (see bot.storage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.records import (
+    DailyPost,
+    DraftRecord,
+    DrawAsk,
+    Job,
+    Limits,
+    ModerationSettings,
+    NewStory,
+    NewSubmission,
+    Plan,
+    PostOutcome,
+    Schedule,
+    SketchSource,
+    Story,
+    StoryRef,
+    SubmissionRecord,
+    SubmissionStatus,
+    ThemeRecord,
+)
+
+
+class LibraryStore(Protocol):
+    """Themes, stories, their pools and every channel's no-repeat rounds."""
+
+    def atomic(self) -> AbstractAsyncContextManager[None]:
+        """This task's calls inside the block are one change: all of it, or none."""
+        ...
+
+    async def ready(self) -> None:
+        """The bundled library is in: load what serving keeps in memory."""
+        ...
+
+    async def themes(self) -> list[ThemeRecord]: ...
+    async def replace_themes(self, themes: Sequence[ThemeRecord]) -> None: ...
+    async def live_counts(self, guild_id: int) -> dict[int, int]: ...
+    async def file_digests(self) -> dict[str, str]: ...
+    async def set_file_digests(self, digests: dict[str, str]) -> None: ...
+    async def bundled_digests(self, keys: Sequence[str]) -> dict[str, tuple[int, str, int]]: ...
+    async def write_stories(
+        self,
+        guild_id: int,
+        created_at: str,
+        inserts: Sequence[NewStory],
+        updates: Sequence[tuple[int, NewStory]],
+    ) -> list[int]: ...
+    async def begin_key_census(self) -> None: ...
+    async def count_keys(self, keys: Sequence[str]) -> None: ...
+    async def retire_uncounted_bundled(self) -> int: ...
+    async def recount_pools(self, guild_id: int) -> None: ...
+    async def retire_server_story(self, guild_id: int, story_id: int) -> bool: ...
+    async def story(self, story_id: int) -> Story | None: ...
+    async def draw(self, asks: Sequence[DrawAsk]) -> list[Story | None]:
+        """The next live story of each ask's round, moved on once per ask; None where the
+        pool has no live story."""
+        ...
+
+    async def command_digest(self, scope: str) -> str | None: ...
+    async def set_command_digest(self, scope: str, digest: str) -> None: ...
+
+
+class ScheduleStore(Protocol):
+    """Daily schedules and the posts claimed for them, once each."""
+
+    async def get(self, guild_id: int) -> Schedule | None: ...
+    async def claimed_dates(self, guild_id: int, dates: Sequence[str]) -> set[str]: ...
+    async def save(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        local_minute: int,
+        timezone: str,
+        theme_id: int | None,
+        next_due: int,
+        next_local_date: str,
+        by: int,
+        now: int,
+    ) -> None: ...
+    async def turn_off(self, guild_id: int, by: int, now: int) -> bool: ...
+    async def last_post(self, guild_id: int) -> DailyPost | None: ...
+    async def posts(self, guild_id: int) -> list[DailyPost]: ...
+    async def next_wake(self) -> int | None: ...
+    async def claim_due(
+        self, now: int, *, limit: int, lease: int, plan: Callable[[Schedule], Plan]
+    ) -> tuple[list[tuple[Schedule, Plan]], list[Job]]:
+        """Claim every due post once and take the claimed posts ready for an attempt."""
+        ...
+
+    async def finish(self, outcomes: Sequence[PostOutcome], now: int) -> None: ...
+    async def prune(self, before: int) -> int: ...
+
+
+class SubmissionStore(Protocol):
+    """Drafts, submissions and their decisions, and the near-duplicate sketches."""
+
+    async def save_draft(self, draft: DraftRecord, *, prune_before: str) -> int: ...
+    async def draft(self, draft_id: int) -> DraftRecord | None: ...
+    async def delete_draft(self, draft_id: int) -> None: ...
+    async def counts(self, guild_id: int, member_id: int, since: str) -> tuple[int, int]: ...
+    async def insert_pending(
+        self, new: NewSubmission, sketch: Sequence[int], limits: Limits, draft_id: int
+    ) -> tuple[int | None, str | None]: ...
+    async def get(self, submission_id: int) -> SubmissionRecord | None: ...
+    async def decide(
+        self,
+        submission_id: int,
+        status: SubmissionStatus,
+        by: int,
+        by_name: str,
+        at: str,
+        reason: str,
+    ) -> bool:
+        """Move a pending submission on; False when another decision came first."""
+        ...
+
+    async def edit(
+        self,
+        submission_id: int,
+        *,
+        title: str,
+        body: str,
+        theme_id: int | None,
+        notes: str,
+        findings: str,
+        by: int,
+        by_name: str,
+        at: str,
+        sketch: Sequence[int],
+    ) -> bool: ...
+    async def publish(
+        self, submission_id: int, story_id: int, guild_id: int, digest: str, sketch: Sequence[int]
+    ) -> None: ...
+    async def approved_without_story(self) -> list[SubmissionRecord]: ...
+    async def set_card(self, submission_id: int, channel_id: int, message_id: int) -> None: ...
+    async def set_dm_status(self, submission_id: int, status: str) -> None: ...
+    async def cards_to_post(self, guild_id: int, channel_id: int) -> list[SubmissionRecord]: ...
+    async def guilds_with_unposted_cards(self) -> list[int]: ...
+    async def pending(self, guild_id: int, limit: int) -> tuple[list[SubmissionRecord], int]: ...
+    async def of_member(
+        self, guild_id: int, member_id: int, limit: int
+    ) -> list[SubmissionRecord]: ...
+    async def sketch_candidates(
+        self, sketch: Sequence[int], guild_id: int, min_shared: int
+    ) -> list[tuple[SketchSource, int]]: ...
+    async def sketch_of(self, source: SketchSource, ref_id: int) -> list[int]: ...
+    async def unsketched_stories(
+        self, after: int, limit: int
+    ) -> list[tuple[int, int, str, str]]: ...
+    async def sketch_stories(
+        self, batch: Sequence[tuple[int, int, str, Sequence[int]]]
+    ) -> None: ...
+    async def library_mark(self) -> tuple[str, str | None]: ...
+    async def set_library_mark(self, value: str) -> None: ...
+    async def story_ref(self, story_id: int) -> StoryRef | None: ...
+    async def story_by_key(self, bundle_key: str) -> int | None: ...
+    async def server_stories(self, guild_id: int, query: str, limit: int) -> list[StoryRef]: ...
+
+
+class GuildSettingsStore(Protocol):
+    async def get(self, guild_id: int) -> ModerationSettings: ...
+    async def set_moderation(
+        self, guild_id: int, channel_id: int | None, role_id: int | None, now: str
+    ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Storage:
+    """One engine's stores, opened together on one database."""
+
+    engine: str
+    library: LibraryStore
+    schedules: ScheduleStore
+    submissions: SubmissionStore
+    guild_settings: GuildSettingsStore
