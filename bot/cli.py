@@ -60,18 +60,20 @@ def run_story(env: Mapping[str, str], theme: str | None) -> int:
 def run_check(env: Mapping[str, str]) -> int:
     """Report every problem with the settings and the bundled data; 0 when all is well."""
     failures: list[str] = []
+    bad: frozenset[str] = frozenset()
     try:
         load_settings(env)
     except SettingsError as exc:
-        failures.append(str(exc))
+        failures.extend(p.sentence for p in exc.problems)
+        bad = exc.names
+    # The rest is checked with the settings that are right: a bad token must not hide a
+    # bad library.
     base: Settings | None
     try:
-        base = load_settings(env, require_token=False)
-    except SettingsError as exc:
-        base = None
-        if str(exc) not in failures:
-            failures.append(str(exc))
-    if base is not None:
+        base = load_settings({k: v for k, v in env.items() if k not in bad}, require_token=False)
+    except SettingsError:
+        base = None  # a default that cannot be used either, already reported above
+    if base is not None and "DATA_DIR" not in bad:
         problems = [str(p) for p in validate(base.data_dir)]
         failures.extend(problems)
         if not problems:

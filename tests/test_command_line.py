@@ -98,6 +98,30 @@ def test_check_says_all_is_in_order(tmp_path: Path):
     assert result.stdout.strip() == "Settings and data are in order."
 
 
+def test_check_names_every_bad_setting_at_once(tmp_path: Path):
+    result = run_bot(
+        tmp_path, "check", DISCORD_TOKEN=FAKE_TOKEN, LOG_LEVEL="LOUD", DAILY_GRACE_MINUTES="-5"
+    )
+    assert result.returncode == 1
+    text = output(result)
+    assert "2 problem(s):" in text
+    assert "  - LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR; got 'LOUD'." in text
+    assert "  - DAILY_GRACE_MINUTES must be from 0 to 1440" in text
+    assert "Traceback" not in text
+
+
+def test_start_names_every_bad_setting_at_once(tmp_path: Path):
+    result = run_bot(tmp_path, LOG_LEVEL="LOUD", DAILY_GRACE_MINUTES="-5")
+    assert result.returncode != 0
+    lines = output(result).strip().splitlines()
+    assert lines[0] == "The settings have 3 problems:"
+    assert [line.split()[1] for line in lines[1:]] == [
+        "DISCORD_TOKEN",
+        "LOG_LEVEL",
+        "DAILY_GRACE_MINUTES",
+    ]
+
+
 def test_check_lists_every_problem_in_a_broken_library(tmp_path: Path):
     data = copy_bundled_data(tmp_path / "data")
     stories = json.loads((data / "stories.json").read_text(encoding="utf-8"))

@@ -139,3 +139,23 @@ def test_the_token_never_appears_in_the_settings_repr():
 
 def test_surrounding_spaces_around_a_token_are_forgiven():
     assert load_settings({"DISCORD_TOKEN": f"  {FAKE_TOKEN}\n"}).token == FAKE_TOKEN
+
+
+def test_every_bad_setting_is_named_at_once():
+    with pytest.raises(SettingsError) as caught:
+        load_settings(
+            {"DISCORD_TOKEN": FAKE_TOKEN, "LOG_LEVEL": "LOUD", "DAILY_GRACE_MINUTES": "-5"}
+        )
+    problems = caught.value.problems
+    assert [p.names for p in problems] == [("LOG_LEVEL",), ("DAILY_GRACE_MINUTES",)]
+    for problem in problems:
+        assert_one_sentence(problem.sentence)
+    text = str(caught.value)
+    assert text.splitlines()[0] == "The settings have 2 problems:"
+    assert "LOG_LEVEL must be one of" in text and "DAILY_GRACE_MINUTES must be from" in text
+
+
+def test_a_missing_token_does_not_hide_the_other_settings():
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"SUBMISSION_MIN_CHARS": "900", "SUBMISSION_MAX_CHARS": "500"})
+    assert caught.value.names == {"DISCORD_TOKEN", "SUBMISSION_MIN_CHARS", "SUBMISSION_MAX_CHARS"}
