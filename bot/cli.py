@@ -6,6 +6,7 @@ import asyncio
 import tempfile
 import textwrap
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from bot.bundle import BundleError, validate
@@ -90,7 +91,12 @@ def run_check(env: Mapping[str, str]) -> int:
 async def _check_import(settings: Settings) -> list[str]:
     """Import the data into a throw-away database, as start-up would."""
     with tempfile.TemporaryDirectory() as folder:
-        trial = Settings(**{**_fields(settings), "database_path": Path(folder) / "check.sqlite3"})
+        trial = replace(
+            settings,
+            database_path=Path(folder) / "check.sqlite3",
+            database_url=None,
+            database_setting="DATABASE_PATH",
+        )
         try:
             async with open_services(trial) as services:
                 if not len(services.library.catalogue):
@@ -98,7 +104,3 @@ async def _check_import(settings: Settings) -> list[str]:
         except Exception as exc:  # noqa: BLE001 - reported to the person running check
             return [f"importing the data failed: {exc}"]
     return []
-
-
-def _fields(settings: Settings) -> dict[str, object]:
-    return {name: getattr(settings, name) for name in Settings.__slots__}

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+from bot.database_url import DatabaseChoice, choose_database, redact_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
@@ -46,10 +48,15 @@ class SettingsError(Exception):
         return frozenset(name for p in self.problems for name in p.names)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Settings:
-    token: str = field(repr=False)
-    database_path: Path
+    token: str
+    # The SQLite file, or None when the database is PostgreSQL.
+    database_path: Path | None
+    # The PostgreSQL URL (with its password), or None when the database is SQLite.
+    database_url: str | None
+    # The variable that chose the database, so a failure to open it can name it.
+    database_setting: str
     data_dir: Path
     dev_guild_id: int | None
     log_level: str
@@ -58,6 +65,31 @@ class Settings:
     submission_max_chars: int
     submission_max_pending: int
     submission_max_per_day: int
+
+    @property
+    def database_engine(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return "postgresql" if self.database_url is not None else "sqlite"
+
+    def describe_database(self) -> str:
+        """The database in words, for people: the password is never part of it."""
+        if self.database_url is not None:
+            return f"the PostgreSQL database {redact_url(self.database_url)}"
+        return f"the SQLite file {self.database_path}"
+
+    def __repr__(self) -> str:
+        # Settings end up in logs and tracebacks: neither the token nor a database
+        # password may ride along.
+        shown = []
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name == "token":
+                shown.append("token=<hidden>")
+            elif item.name == "database_url" and value is not None:
+                shown.append(f"database_url={redact_url(value)!r}")
+            else:
+                shown.append(f"{item.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
 
 
 @dataclass(slots=True)
@@ -114,6 +146,13 @@ def _token(r: _Reader) -> str:
     return token
 
 
+def _database(r: _Reader) -> DatabaseChoice:
+    choice = choose_database(r.raw("DATABASE_PATH"), r.raw("DATABASE_URL"))
+    if choice.problem is not None:
+        r.refuse(choice.problem, *choice.names)
+    return choice
+
+
 def _data_dir(r: _Reader) -> Path:
     data_dir = Path(r.raw("DATA_DIR") or DEFAULT_DATA_DIR)
     if not (data_dir / "themes.json").is_file():
@@ -152,7 +191,7 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
     """Build the settings from ``env``; raise :class:`SettingsError` naming every problem."""
     r = _Reader(env)
     token = _token(r) if require_token else r.raw("DISCORD_TOKEN")
-    database = Path(r.raw("DATABASE_PATH") or "bedside-stories.sqlite3")
+    database = _database(r)
     data_dir = _data_dir(r)
     dev_guild = _dev_guild(r)
     level = _log_level(r)
@@ -175,7 +214,9 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
     assert max_pending is not None and max_per_day is not None
     return Settings(
         token=token,
-        database_path=database,
+        database_path=database.path,
+        database_url=database.url,
+        database_setting=database.setting,
         data_dir=data_dir,
         dev_guild_id=dev_guild,
         log_level=level,

@@ -14,6 +14,7 @@ from tests.services_at import copy_bundled_data
 SETTING_NAMES = {
     "DISCORD_TOKEN",
     "DATABASE_PATH",
+    "DATABASE_URL",
     "DATA_DIR",
     "DEV_GUILD_ID",
     "LOG_LEVEL",
@@ -28,7 +29,9 @@ SETTING_NAMES = {
 def run_bot(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     """Run ``python -m bot`` in ``tmp_path`` with only the given settings in the environment."""
     env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
-    env.update(DATABASE_PATH=str(tmp_path / "terminal.sqlite3"), PYTHONIOENCODING="utf-8")
+    env.update(PYTHONIOENCODING="utf-8")
+    if "DATABASE_URL" not in settings:
+        env.update(DATABASE_PATH=str(tmp_path / "terminal.sqlite3"))
     env.update(settings)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -120,6 +123,15 @@ def test_start_names_every_bad_setting_at_once(tmp_path: Path):
         "LOG_LEVEL",
         "DAILY_GRACE_MINUTES",
     ]
+
+
+def test_check_names_a_malformed_database_url_without_its_password(tmp_path: Path):
+    secret = "s3cr3t-Pa55word"
+    url = f"postgresql://bedside:{secret}@localhost:port/stories"
+    result = run_bot(tmp_path, "check", DISCORD_TOKEN=FAKE_TOKEN, DATABASE_URL=url)
+    assert result.returncode == 1
+    assert "  - DATABASE_URL has a port that is not a number" in output(result)
+    assert secret not in output(result)
 
 
 def test_check_lists_every_problem_in_a_broken_library(tmp_path: Path):
