@@ -6,6 +6,7 @@ import asyncio
 import tempfile
 import textwrap
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from bot.bundle import BundleError, validate
@@ -60,18 +61,20 @@ def run_story(env: Mapping[str, str], theme: str | None) -> int:
 def run_check(env: Mapping[str, str]) -> int:
     """Report every problem with the settings and the bundled data; 0 when all is well."""
     failures: list[str] = []
+    bad: frozenset[str] = frozenset()
     try:
         load_settings(env)
     except SettingsError as exc:
-        failures.append(str(exc))
+        failures.extend(p.sentence for p in exc.problems)
+        bad = exc.names
+    # The rest is checked with the settings that are right: a bad token must not hide a
+    # bad library.
     base: Settings | None
     try:
-        base = load_settings(env, require_token=False)
-    except SettingsError as exc:
-        base = None
-        if str(exc) not in failures:
-            failures.append(str(exc))
-    if base is not None:
+        base = load_settings({k: v for k, v in env.items() if k not in bad}, require_token=False)
+    except SettingsError:
+        base = None  # a default that cannot be used either, already reported above
+    if base is not None and "DATA_DIR" not in bad:
         problems = [str(p) for p in validate(base.data_dir)]
         failures.extend(problems)
         if not problems:
@@ -88,7 +91,12 @@ def run_check(env: Mapping[str, str]) -> int:
 async def _check_import(settings: Settings) -> list[str]:
     """Import the data into a throw-away database, as start-up would."""
     with tempfile.TemporaryDirectory() as folder:
-        trial = Settings(**{**_fields(settings), "database_path": Path(folder) / "check.sqlite3"})
+        trial = replace(
+            settings,
+            database_path=Path(folder) / "check.sqlite3",
+            database_url=None,
+            database_setting="DATABASE_PATH",
+        )
         try:
             async with open_services(trial) as services:
                 if not len(services.library.catalogue):
@@ -96,7 +104,3 @@ async def _check_import(settings: Settings) -> list[str]:
         except Exception as exc:  # noqa: BLE001 - reported to the person running check
             return [f"importing the data failed: {exc}"]
     return []
-
-
-def _fields(settings: Settings) -> dict[str, object]:
-    return {name: getattr(settings, name) for name in Settings.__slots__}

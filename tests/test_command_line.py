@@ -14,6 +14,7 @@ from tests.services_at import copy_bundled_data
 SETTING_NAMES = {
     "DISCORD_TOKEN",
     "DATABASE_PATH",
+    "DATABASE_URL",
     "DATA_DIR",
     "DEV_GUILD_ID",
     "LOG_LEVEL",
@@ -28,7 +29,9 @@ SETTING_NAMES = {
 def run_bot(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     """Run ``python -m bot`` in ``tmp_path`` with only the given settings in the environment."""
     env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
-    env.update(DATABASE_PATH=str(tmp_path / "terminal.sqlite3"), PYTHONIOENCODING="utf-8")
+    env.update(PYTHONIOENCODING="utf-8")
+    if "DATABASE_URL" not in settings:
+        env.update(DATABASE_PATH=str(tmp_path / "terminal.sqlite3"))
     env.update(settings)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -96,6 +99,39 @@ def test_check_says_all_is_in_order(tmp_path: Path):
     result = run_bot(tmp_path, "check", DISCORD_TOKEN=FAKE_TOKEN)
     assert result.returncode == 0, output(result)
     assert result.stdout.strip() == "Settings and data are in order."
+
+
+def test_check_names_every_bad_setting_at_once(tmp_path: Path):
+    result = run_bot(
+        tmp_path, "check", DISCORD_TOKEN=FAKE_TOKEN, LOG_LEVEL="LOUD", DAILY_GRACE_MINUTES="-5"
+    )
+    assert result.returncode == 1
+    text = output(result)
+    assert "2 problem(s):" in text
+    assert "  - LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR; got 'LOUD'." in text
+    assert "  - DAILY_GRACE_MINUTES must be from 0 to 1440" in text
+    assert "Traceback" not in text
+
+
+def test_start_names_every_bad_setting_at_once(tmp_path: Path):
+    result = run_bot(tmp_path, LOG_LEVEL="LOUD", DAILY_GRACE_MINUTES="-5")
+    assert result.returncode != 0
+    lines = output(result).strip().splitlines()
+    assert lines[0] == "The settings have 3 problems:"
+    assert [line.split()[1] for line in lines[1:]] == [
+        "DISCORD_TOKEN",
+        "LOG_LEVEL",
+        "DAILY_GRACE_MINUTES",
+    ]
+
+
+def test_check_names_a_malformed_database_url_without_its_password(tmp_path: Path):
+    secret = "s3cr3t-Pa55word"
+    url = f"postgresql://bedside:{secret}@localhost:port/stories"
+    result = run_bot(tmp_path, "check", DISCORD_TOKEN=FAKE_TOKEN, DATABASE_URL=url)
+    assert result.returncode == 1
+    assert "  - DATABASE_URL has a port that is not a number" in output(result)
+    assert secret not in output(result)
 
 
 def test_check_lists_every_problem_in_a_broken_library(tmp_path: Path):

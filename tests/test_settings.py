@@ -99,10 +99,16 @@ def documented_values() -> dict[str, str]:
     return values
 
 
+def documented_names() -> set[str]:
+    """Every variable .env.example shows, set or as a commented-out example."""
+    return set(re.findall(r"^#? ?([A-Z][A-Z_]+)=", ENV_EXAMPLE.read_text("utf-8"), re.M))
+
+
 def test_env_example_documents_every_setting():
-    documented = {name.lower() for name in documented_values()} - {"discord_token"}
+    documented = {name.lower() for name in documented_names()} - {"discord_token"}
     assert "DISCORD_TOKEN" in documented_values()
-    assert documented == set(Settings.__slots__) - {"token"}
+    # database_setting only records which of DATABASE_PATH and DATABASE_URL was used.
+    assert documented == set(Settings.__slots__) - {"token", "database_setting"}
 
 
 def test_the_defaults_are_the_values_env_example_shows():
@@ -137,5 +143,110 @@ def test_the_token_never_appears_in_the_settings_repr():
         assert FAKE_TOKEN.split(".")[0] not in shown
 
 
+SECRET = "s3cr3t-Pa55word"
+
+
+@pytest.mark.parametrize(
+    ("env", "path"),
+    [
+        ({}, Path("bedside-stories.sqlite3")),
+        ({"DATABASE_PATH": "data/bot.sqlite3"}, Path("data/bot.sqlite3")),
+        ({"DATABASE_URL": "sqlite:///data/bot.sqlite3"}, Path("data/bot.sqlite3")),
+        ({"DATABASE_URL": "sqlite:///{tmp}/bot.sqlite3"}, Path("{tmp}/bot.sqlite3")),
+        ({"DATABASE_URL": "SQLite:///my%20bot.sqlite3"}, Path("my bot.sqlite3")),
+    ],
+    ids=["default", "path", "relative-url", "absolute-url", "encoded-url"],
+)
+def test_sqlite_is_chosen_by_path_or_url(env: dict[str, str], path: Path, tmp_path: Path):
+    # tmp_path is absolute, so "sqlite:///{tmp}" has the four slashes of an absolute path.
+    env = {name: value.format(tmp=tmp_path) for name, value in env.items()}
+    path = Path(str(path).format(tmp=tmp_path))
+    assert path.is_absolute() == env.get("DATABASE_URL", "").startswith("sqlite:////")
+    settings = load_settings({"DISCORD_TOKEN": FAKE_TOKEN, **env})
+    assert settings.database_engine == "sqlite"
+    assert settings.database_path == path
+    assert settings.database_url is None
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres", "PostgreSQL"])
+def test_postgresql_is_chosen_by_url(scheme: str):
+    url = f"{scheme}://bedside:{SECRET}@db.example.org:5433/stories?sslmode=require"
+    settings = load_settings({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": url})
+    assert settings.database_engine == "postgresql"
+    assert settings.database_path is None
+    assert settings.database_url == url.replace(f"{scheme}://", "postgresql://")
+
+
+def test_a_postgresql_password_is_never_shown():
+    url = f"postgresql://bedside:{SECRET}@db.example.org/stories?password={SECRET}"
+    settings = load_settings({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": url})
+    assert settings.database_url == url
+    for shown in (repr(settings), str(settings), settings.describe_database()):
+        assert SECRET not in shown
+        assert FAKE_TOKEN not in shown
+    assert "postgresql://bedside:***@db.example.org/stories" in settings.describe_database()
+
+
+def test_database_path_and_url_together_ask_for_one():
+    message = refusal(
+        {
+            "DISCORD_TOKEN": FAKE_TOKEN,
+            "DATABASE_PATH": "bot.sqlite3",
+            "DATABASE_URL": f"postgresql://bedside:{SECRET}@localhost/stories",
+        }
+    )
+    assert message.startswith("DATABASE_PATH and DATABASE_URL are both set; keep one of them")
+    assert_one_sentence(message)
+    assert SECRET not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"bedside:{SECRET}@localhost/stories",
+        f"mysql://bedside:{SECRET}@localhost/stories",
+        f"postgresql+asyncpg://bedside:{SECRET}@localhost/stories",
+        "sqlite://bot.sqlite3",
+        "sqlite:///",
+        "sqlite:///bot.sqlite3?mode=ro",
+        "sqlite:///:memory:",
+        f"postgresql://bedside:{SECRET}@localhost:port/stories",
+        f"postgresql://bedside:{SECRET}@localhost:99999/stories",
+        f"postgresql://bedside:{SECRET}@/stories",
+        f"postgresql://bedside:{SECRET}@localhost",
+        f"postgresql://bedside:{SECRET}@localhost/stories/more",
+        f"postgresql://bedside:{SECRET[:4]}#{SECRET[5:]}@localhost/stories",
+        f"postgresql://bedside:{SECRET[:4]}/{SECRET[5:]}@localhost/stories",
+    ],
+)
+def test_a_malformed_or_unsupported_database_url_is_named_without_its_password(url: str):
+    message = refusal({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": url})
+    assert message.startswith("DATABASE_URL ")
+    assert_one_sentence(message)
+    assert "sqlite:///" in message or "postgresql://user:password@host:5432/dbname" in message
+    for secret in (SECRET, SECRET[:4], SECRET[5:]):
+        assert secret not in message
+
+
 def test_surrounding_spaces_around_a_token_are_forgiven():
     assert load_settings({"DISCORD_TOKEN": f"  {FAKE_TOKEN}\n"}).token == FAKE_TOKEN
+
+
+def test_every_bad_setting_is_named_at_once():
+    with pytest.raises(SettingsError) as caught:
+        load_settings(
+            {"DISCORD_TOKEN": FAKE_TOKEN, "LOG_LEVEL": "LOUD", "DAILY_GRACE_MINUTES": "-5"}
+        )
+    problems = caught.value.problems
+    assert [p.names for p in problems] == [("LOG_LEVEL",), ("DAILY_GRACE_MINUTES",)]
+    for problem in problems:
+        assert_one_sentence(problem.sentence)
+    text = str(caught.value)
+    assert text.splitlines()[0] == "The settings have 2 problems:"
+    assert "LOG_LEVEL must be one of" in text and "DAILY_GRACE_MINUTES must be from" in text
+
+
+def test_a_missing_token_does_not_hide_the_other_settings():
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"SUBMISSION_MIN_CHARS": "900", "SUBMISSION_MAX_CHARS": "500"})
+    assert caught.value.names == {"DISCORD_TOKEN", "SUBMISSION_MIN_CHARS", "SUBMISSION_MAX_CHARS"}
