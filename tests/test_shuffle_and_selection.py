@@ -12,7 +12,7 @@ from bot.records import NewStory
 from bot.services import Services, open_services
 from bot.settings import DEFAULT_DATA_DIR
 from bot.shuffle import permute
-from bot.storage.sqlite.counts import PoolCounts
+from bot.storage.counts import PoolCounts
 from tests.library_data import story, theme, write_library
 from tests.services_at import settings_at, sqlite_db
 
@@ -239,7 +239,8 @@ async def test_counts_read_a_page_at_a_time_match_what_each_server_can_be_served
         bundled = await services.library.counts(0)
 
         # A page of two rows makes the read cross many pages and server boundaries.
-        paged = PoolCounts(sqlite_db(services), page=2)
+        store = services.storage.library
+        paged = PoolCounts(store._counts_page, store._guild_counts, page=2)  # type: ignore[attr-defined]
         await paged.load()
         for n, guild in enumerate((GUILD, OTHER_GUILD, GUILD + 5)):
             counts = await paged.for_guild(guild)

@@ -10,8 +10,8 @@ from functools import partial
 
 from bot.records import ANY_THEME, BUNDLED, DrawAsk, NewStory, Story, ThemeRecord
 from bot.storage.batching import Coalescer
+from bot.storage.counts import PoolCounts
 from bot.storage.rounds import Drawn, draw_live
-from bot.storage.sqlite.counts import GUILD_COUNTS_SQL, PoolCounts
 from bot.storage.sqlite.database import Database
 from bot.storage.sqlite.draws import draw_many, prewarm, read_sql, story_from, take_sql
 
@@ -30,6 +30,11 @@ _STORY_COLUMNS = (
 # the wait they hid.
 DRAW_BATCH = 128
 STORY_SQL = f"SELECT {_STORY_COLUMNS} FROM stories s WHERE s.id = ?"
+COUNTS_PAGE_SQL = (
+    "SELECT guild_id, theme_id, live FROM pool_sizes WHERE (guild_id, theme_id) > (?, ?) "
+    "ORDER BY guild_id, theme_id LIMIT ?"
+)
+GUILD_COUNTS_SQL = "SELECT theme_id, live FROM pool_sizes WHERE guild_id = ? AND live > 0"
 SERVING_QUERIES: dict[str, tuple[str, tuple[int, ...]]] = {
     "guild_counts": (GUILD_COUNTS_SQL, (1,)),
     "take": (take_sql(2), (1, 1, 1, 1) * 2),
@@ -46,8 +51,16 @@ class LibraryStore:
             max_batch=DRAW_BATCH,
             name="story-draws",
         )
-        self.counts = PoolCounts(db)
+        self.counts = PoolCounts(self._counts_page, self._guild_counts)
         self._warming: asyncio.Task[None] | None = None
+
+    async def _counts_page(self, guild_id: int, theme_id: int, limit: int) -> list[tuple[int, ...]]:
+        return [
+            tuple(r) for r in await self.db.fetchall(COUNTS_PAGE_SQL, (guild_id, theme_id, limit))
+        ]
+
+    async def _guild_counts(self, guild_id: int) -> list[tuple[int, ...]]:
+        return [tuple(r) for r in await self.db.fetchall(GUILD_COUNTS_SQL, (guild_id,))]
 
     async def ready(self) -> None:
         """The bundled library is in: hold the counts, and read the draw tables ahead."""

@@ -12,30 +12,40 @@ import asyncio
 import logging
 import time
 from array import array
+from collections.abc import Awaitable, Callable, Sequence
 
-from bot.storage.sqlite.database import Database
+from bot.records import BUNDLED
 
 log = logging.getLogger(__name__)
 
-BUNDLED = 0
-# Writes in this process update the counts at once. A second process sharing the file (a
-# second bot, a moderator's approval there) is seen at the next reload, in the background.
-RELOAD_AFTER = 600.0
+# Writes in this process update the counts at once. Another process's writes (a second
+# bot on the same SQLite file, a shard process on PostgreSQL that does not pass changes
+# on) are seen at the next reload, in the background, at most this many seconds later.
+RELOAD_AFTER = 60.0
 
 # Read a page at a time in key order: all at once, a million-story library's 120,000 pools
 # cost 26 MB of rows for an instant, and the serving process's peak is its budget.
-COUNTS_PAGE_SQL = (
-    "SELECT guild_id, theme_id, live FROM pool_sizes WHERE (guild_id, theme_id) > (?, ?) "
-    "ORDER BY guild_id, theme_id LIMIT ?"
-)
 PAGE = 5000
-GUILD_COUNTS_SQL = "SELECT theme_id, live FROM pool_sizes WHERE guild_id = ? AND live > 0"
+
+# (after guild, after theme, how many) -> rows of (guild, theme, live), in key order.
+ReadPage = Callable[[int, int, int], Awaitable[Sequence[Sequence[int]]]]
+# guild -> rows of (theme, live) of that guild's pools with a live story.
+ReadGuild = Callable[[int], Awaitable[Sequence[Sequence[int]]]]
 
 
 class PoolCounts:
-    def __init__(self, db: Database, *, page: int = PAGE) -> None:
-        self.db = db
+    def __init__(
+        self,
+        read_page: ReadPage,
+        read_guild: ReadGuild,
+        *,
+        page: int = PAGE,
+        reload_after: float = RELOAD_AFTER,
+    ) -> None:
+        self._read_page = read_page
+        self._read_guild = read_guild
         self._page = page
+        self._reload_after = reload_after
         self._bundled: dict[int, int] = {}
         # guild -> [theme, live, theme, live, ...]: an array is a tenth of a dict's size.
         self._own: dict[int, array[int]] = {}
@@ -48,7 +58,7 @@ class PoolCounts:
         own: dict[int, array[int]] = {}
         after = (-1, -1)
         while True:
-            rows = await self.db.fetchall(COUNTS_PAGE_SQL, (*after, self._page))
+            rows = await self._read_page(*after, self._page)
             for guild_id, theme_id, live in rows:
                 if not live:
                     continue
@@ -64,9 +74,9 @@ class PoolCounts:
 
     async def refresh(self, guild_id: int) -> None:
         """Read one server's counts again after the library changed there."""
-        rows = await self.db.fetchall(GUILD_COUNTS_SQL, (guild_id,))
+        rows = await self._read_guild(guild_id)
         if guild_id == BUNDLED:
-            self._bundled = dict(rows)
+            self._bundled = dict(rows)  # type: ignore[arg-type]
         elif rows:
             self._own[guild_id] = array("q", [value for row in rows for value in row])
         else:
@@ -76,7 +86,7 @@ class PoolCounts:
         """Stories a member of ``guild_id`` can be served, per theme (0: any theme)."""
         if self._loaded_at is None:
             await self.load()
-        elif time.monotonic() - (self._loaded_at or 0.0) > RELOAD_AFTER:
+        elif time.monotonic() - (self._loaded_at or 0.0) > self._reload_after:
             self._reload_in_background()
         counts = dict(self._bundled)
         own = self._own.get(guild_id) if guild_id != BUNDLED else None
