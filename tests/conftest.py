@@ -6,6 +6,10 @@ from pathlib import Path
 import pytest
 
 from tests.discord_bench.harness import Bench
+from tests.postgres import postgres_db, postgres_server, postgres_url
+
+# Fixtures defined elsewhere and offered to every test from here.
+__all__ = ["bench", "postgres_db", "postgres_server", "postgres_url"]
 
 
 @pytest.fixture

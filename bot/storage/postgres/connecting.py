@@ -1,0 +1,86 @@
+"""What to tell whoever runs the bot when DATABASE_URL leads nowhere, without its password."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import asyncpg
+
+from bot.storage.errors import StorageUnavailable
+
+HIDDEN = "***"
+# libpq's keyword form ("host=db password=x"), which asyncpg accepts too.
+_KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+URL_SHAPE = "postgresql://user:password@host:5432/database"
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``, safe to log or show.
+
+    A password can sit in three places: ``user:password@``, ``?password=``, or a keyword
+    string; all three are hidden. What cannot be parsed is not shown at all.
+    """
+    if "://" not in url:
+        return _KEYWORD_PASSWORD.sub(rf"\g<1>{HIDDEN}", url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<a URL that cannot be read>"
+    netloc = parts.netloc
+    # rpartition: a password may itself contain "@" if it was not percent-encoded.
+    userinfo, at, hosts = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:{HIDDEN}@{hosts}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(key.lower() == "password" for key, _ in pairs):
+            shown = [(k, HIDDEN if k.lower() == "password" else v) for k, v in pairs]
+            query = urlencode(shown, safe="/*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _database_name(url: str) -> str:
+    try:
+        path = urlsplit(url).path.lstrip("/")
+    except ValueError:
+        return "the database"
+    return path or "the database"
+
+
+def unavailable(exc: BaseException, url: str) -> StorageUnavailable | None:
+    """The one sentence for a failure to connect, or None if ``exc`` is not one.
+
+    Only the redacted URL goes into the sentence; the caller raises it ``from None`` so
+    that the driver's own message (which may quote the URL) is not chained under it.
+    """
+    shown = redact_url(url)
+    if isinstance(exc, asyncpg.InvalidCatalogNameError):
+        name = _database_name(url)
+        return StorageUnavailable(
+            f"The database named in DATABASE_URL ({shown}) does not exist on that server; "
+            f"create it (for example `createdb {name}`) or correct the name in DATABASE_URL."
+        )
+    if isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError):
+        return StorageUnavailable(
+            f"The PostgreSQL server at DATABASE_URL ({shown}) refused that user name or "
+            "password; correct them in DATABASE_URL or grant that user access."
+        )
+    if isinstance(exc, asyncpg.CannotConnectNowError | asyncpg.TooManyConnectionsError):
+        return StorageUnavailable(
+            f"The PostgreSQL server at DATABASE_URL ({shown}) is not taking connections now "
+            "(starting, stopping or full); start the bot again in a moment or raise the "
+            "server's max_connections."
+        )
+    if isinstance(exc, OSError | TimeoutError | asyncpg.PostgresConnectionError):
+        return StorageUnavailable(
+            f"No PostgreSQL server answers at DATABASE_URL ({shown}); start the server, or "
+            "correct the host and port in DATABASE_URL."
+        )
+    if isinstance(exc, asyncpg.ClientConfigurationError | ValueError):
+        return StorageUnavailable(
+            f"DATABASE_URL is not a PostgreSQL URL that can be read; write it as {URL_SHAPE}."
+        )
+    return None

