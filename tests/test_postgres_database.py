@@ -296,3 +296,29 @@ def test_redact_url_hides_the_password_wherever_it_is(url: str, shown: str | Non
         assert redacted == shown
     else:
         assert "password=***" in redacted and "sslmode=require" in redacted
+
+
+async def test_a_draw_reads_the_pool_key_alone(postgres_db: PgDatabase):
+    # SQLite keeps pool members in their key's B-tree for one page read per draw; here the
+    # key's index carries story_id, so a draw never needs to visit the table.
+    await postgres_db.executemany(
+        "INSERT INTO pool_members (theme_id, guild_id, ordinal, story_id) VALUES ($1, $2, $3, $4)",
+        [(theme, 0, n, 1000 * theme + n) for theme in range(5) for n in range(200)],
+    )
+    # VACUUM marks the pages all-visible, as autovacuum does on a live server.
+    await postgres_db.execute("VACUUM ANALYZE pool_members")
+    async with postgres_db.transaction() as conn:
+        # A table this small would otherwise be scanned whole, which proves nothing.
+        await conn.execute("SET LOCAL enable_seqscan = off")
+        plan = await conn.fetchval(
+            "EXPLAIN (FORMAT JSON) SELECT story_id FROM pool_members"
+            " WHERE theme_id = $1 AND guild_id = $2 AND ordinal = $3",
+            3,
+            0,
+            7,
+        )
+        story = await conn.fetchval(
+            "SELECT story_id FROM pool_members WHERE theme_id = 3 AND guild_id = 0 AND ordinal = 7"
+        )
+    assert story == 3007
+    assert '"Index Only Scan"' in plan and '"pool_members_pkey"' in plan, plan
