@@ -96,6 +96,18 @@ def test_stories_whose_words_speak_of_loss_carry_a_matching_note():
     assert not unmarked, f"stories that need a content note: {unmarked}"
 
 
+def test_stories_are_told_in_their_own_voice_not_about_a_teller():
+    # The seeds speak as "I", "you" and "we"; a retelling says "I", never "the teller".
+    third_person = re.compile(r"\bteller'?s?\b", re.I)
+    found = [
+        f"{s['key']} ({name})"
+        for s in bundled_stories()
+        for name in ("title", "text")
+        if third_person.search(s[name])
+    ]
+    assert not found, f"stories that speak of 'the teller' instead of in the first person: {found}"
+
+
 def seed_folders() -> list[Path]:
     """``../shared/seeds`` beside the checkout; for a git worktree, beside its main checkout too."""
     roots = [PROJECT_ROOT]
