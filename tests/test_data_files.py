@@ -133,7 +133,7 @@ def shared_runs(story: list[str], seed: set[tuple[str, ...]]) -> list[str]:
     ]
     runs: list[list[int]] = []
     for i in hits:
-        if runs and i <= runs[-1][1]:
+        if runs and i == runs[-1][1] - COPIED_RUN + 1:  # the next gram of the same run
             runs[-1][1] = i + COPIED_RUN
         else:
             runs.append([i, i + COPIED_RUN])
