@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.bundle import parse_themes, story_files, validate
-from bot.settings import DEFAULT_DATA_DIR
+from bot.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
 from bot.themes import Theme, ThemeCatalogue
 
 HASHTAG_RE = re.compile(r"#\w")
 # Themes whose stories are about death, pregnancy loss or violence by their nature.
 HEAVY_THEMES = {"loss"}
+# The retellings tell the seed documents' stories in our own words: no run of this many
+# words may be shared with a seed.
+COPIED_RUN = 8
 
 
 def bundled_stories() -> list[dict[str, Any]]:
@@ -90,3 +94,73 @@ def test_stories_whose_words_speak_of_loss_carry_a_matching_note():
         if pattern.search(s["text"]) and note not in s["notes"]
     ]
     assert not unmarked, f"stories that need a content note: {unmarked}"
+
+
+def test_stories_are_told_in_their_own_voice_not_about_a_teller():
+    # The seeds speak as "I", "you" and "we"; a retelling says "I", never "the teller".
+    third_person = re.compile(r"\bteller'?s?\b", re.I)
+    found = [
+        f"{s['key']} ({name})"
+        for s in bundled_stories()
+        for name in ("title", "text")
+        if third_person.search(s[name])
+    ]
+    assert not found, f"stories that speak of 'the teller' instead of in the first person: {found}"
+
+
+def seed_folders() -> list[Path]:
+    """``../shared/seeds`` beside the checkout; for a git worktree, beside its main checkout too."""
+    roots = [PROJECT_ROOT]
+    dot_git = PROJECT_ROOT / ".git"
+    if dot_git.is_file():  # a worktree: "gitdir: <main>/.git/worktrees/<name>"
+        gitdir = Path(dot_git.read_text(encoding="utf-8").partition("gitdir:")[2].strip())
+        common = gitdir / "commondir"
+        if common.is_file():
+            roots.append((gitdir / common.read_text(encoding="utf-8").strip()).resolve().parent)
+    return [root.parent / "shared" / "seeds" for root in roots]
+
+
+def words(text: str) -> list[str]:
+    """Lower case, apostrophes dropped (so "didn’t" is "didnt"), "&" and "+" read as "and"."""
+    text = re.sub(r"['’‘]", "", text.lower())
+    return re.findall(r"[a-z0-9]+", re.sub(r"[&+]", " and ", text))
+
+
+def shared_runs(story: list[str], seed: set[tuple[str, ...]]) -> list[str]:
+    """Every longest run of the story's words whose every COPIED_RUN-gram is in the seed."""
+    hits = [
+        i for i in range(len(story) - COPIED_RUN + 1) if tuple(story[i : i + COPIED_RUN]) in seed
+    ]
+    runs: list[list[int]] = []
+    for i in hits:
+        if runs and i == runs[-1][1] - COPIED_RUN + 1:  # the next gram of the same run
+            runs[-1][1] = i + COPIED_RUN
+        else:
+            runs.append([i, i + COPIED_RUN])
+    return [" ".join(story[start:end]) for start, end in runs]
+
+
+def test_no_story_copies_a_run_of_words_from_the_seed_documents():
+    folders = seed_folders()
+    folder = next((f for f in folders if f.is_dir()), None)
+    assert folder is not None, (
+        "the seed documents are missing: looked for "
+        + " and ".join(str(f) for f in folders)
+        + " (CI keeps a copy of shared/ beside its clone)"
+    )
+    seeds = sorted(p for p in folder.iterdir() if p.is_file())
+    assert len(seeds) >= 2, f"expected both seed documents in {folder}, found {seeds}"
+    grams: set[tuple[str, ...]] = set()
+    for path in seeds:
+        seed = words(path.read_text(encoding="utf-8"))
+        grams.update(tuple(seed[i : i + COPIED_RUN]) for i in range(len(seed) - COPIED_RUN + 1))
+    copied = [
+        f"{s['key']} ({name}): “{run}”"
+        for s in bundled_stories()
+        for name in ("title", "text")
+        for run in shared_runs(words(s[name]), grams)
+    ]
+    assert not copied, (
+        f"{len(copied)} run(s) of {COPIED_RUN}+ words copied from {folder}:\n"
+        + "\n".join(f"  - {line}" for line in copied)
+    )
