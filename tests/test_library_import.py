@@ -14,7 +14,7 @@ from bot.records import Story
 from bot.services import Services, open_services
 from bot.settings import DEFAULT_DATA_DIR
 from tests.library_data import story, theme, write_library
-from tests.services_at import copy_bundled_data, settings_at, sqlite_db
+from tests.services_at import copy_bundled_data, settings_at, sql_rows
 
 BUNDLED_STORIES = json.loads((DEFAULT_DATA_DIR / "stories.json").read_text(encoding="utf-8"))
 
@@ -28,9 +28,8 @@ def write(path: Path, entries: list[dict[str, Any]]) -> None:
 
 
 async def stored_story_rows(services: Services) -> int:
-    row = await sqlite_db(services).fetchone("SELECT COUNT(*) FROM stories")
-    assert row is not None
-    return int(row[0])
+    [(count,)] = await sql_rows(services, "SELECT COUNT(*) FROM stories")
+    return int(count)
 
 
 async def full_round(
@@ -48,8 +47,10 @@ async def full_round(
     return served
 
 
-async def test_importing_the_same_folder_twice_adds_nothing(tmp_path: Path):
-    settings = settings_at(tmp_path)
+async def test_importing_the_same_folder_twice_adds_nothing(
+    database: dict[str, str], tmp_path: Path
+):
+    settings = settings_at(database)
     async with open_services(settings) as services:
         counts = await services.library.counts(0)
         rows = await stored_story_rows(services)
@@ -64,10 +65,11 @@ async def test_importing_the_same_folder_twice_adds_nothing(tmp_path: Path):
 
 
 async def test_an_unchanged_story_set_rewritten_byte_for_byte_differently_adds_nothing(
+    database: dict[str, str],
     tmp_path: Path,
 ):
     data = copy_bundled_data(tmp_path / "data")
-    settings = settings_at(tmp_path, data)
+    settings = settings_at(database, data)
     async with open_services(settings) as services:
         counts = await services.library.counts(0)
     # Same entries, other formatting: the file's checksum changes, the stories do not.
@@ -79,9 +81,9 @@ async def test_an_unchanged_story_set_rewritten_byte_for_byte_differently_adds_n
         assert await stored_story_rows(services) == len(BUNDLED_STORIES)
 
 
-async def test_editing_a_story_updates_it_in_place(tmp_path: Path):
+async def test_editing_a_story_updates_it_in_place(database: dict[str, str], tmp_path: Path):
     data = copy_bundled_data(tmp_path / "data")
-    settings = settings_at(tmp_path, data)
+    settings = settings_at(database, data)
     nicu_entry = next(s for s in BUNDLED_STORIES if "nicu" in s["themes"])
     async with open_services(settings) as services:
         nicu = services.library.catalogue.by_slug("nicu")
@@ -104,9 +106,9 @@ async def test_editing_a_story_updates_it_in_place(tmp_path: Path):
         assert {s.id for s in served.values()} == {s.id for s in before.values()}
 
 
-async def test_an_edit_is_reported_as_one_update(tmp_path: Path):
+async def test_an_edit_is_reported_as_one_update(database: dict[str, str], tmp_path: Path):
     data = copy_bundled_data(tmp_path / "data")
-    settings = settings_at(tmp_path, data)
+    settings = settings_at(database, data)
     async with open_services(settings) as services:
         entries = read(data / "stories.json")
         entries[0]["title"] = "A new title for the first story"
@@ -116,9 +118,11 @@ async def test_an_edit_is_reported_as_one_update(tmp_path: Path):
         assert await stored_story_rows(services) == len(BUNDLED_STORIES)
 
 
-async def test_a_removed_story_is_never_served_again_and_the_others_stay(tmp_path: Path):
+async def test_a_removed_story_is_never_served_again_and_the_others_stay(
+    database: dict[str, str], tmp_path: Path
+):
     data = copy_bundled_data(tmp_path / "data")
-    settings = settings_at(tmp_path, data)
+    settings = settings_at(database, data)
     entries = read(data / "stories.json")
     gone = next(e for e in entries if "nicu" in e["themes"])
     async with open_services(settings) as services:
@@ -141,9 +145,11 @@ async def test_a_removed_story_is_never_served_again_and_the_others_stay(tmp_pat
         ]
 
 
-async def test_a_removed_story_comes_back_when_its_entry_returns(tmp_path: Path):
+async def test_a_removed_story_comes_back_when_its_entry_returns(
+    database: dict[str, str], tmp_path: Path
+):
     data = copy_bundled_data(tmp_path / "data")
-    settings = settings_at(tmp_path, data)
+    settings = settings_at(database, data)
     entries = read(data / "stories.json")
     write(data / "stories.json", entries[1:])
     async with open_services(settings) as services:
@@ -155,9 +161,9 @@ async def test_a_removed_story_comes_back_when_its_entry_returns(tmp_path: Path)
         assert await stored_story_rows(services) == len(entries)
 
 
-async def test_a_new_theme_alias_works_after_reimport(tmp_path: Path):
+async def test_a_new_theme_alias_works_after_reimport(database: dict[str, str], tmp_path: Path):
     data = copy_bundled_data(tmp_path / "data")
-    settings = settings_at(tmp_path, data)
+    settings = settings_at(database, data)
     async with open_services(settings) as services:
         with pytest.raises(UnknownTheme):
             services.library.catalogue.resolve("tiny humans")
@@ -185,10 +191,12 @@ def bad_library(folder: Path) -> Path:
     return write_library(folder, themes, stories)
 
 
-async def test_a_bad_library_names_every_problem_at_once_and_imports_nothing(tmp_path: Path):
+async def test_a_bad_library_names_every_problem_at_once_and_imports_nothing(
+    database: dict[str, str], tmp_path: Path
+):
     data = bad_library(tmp_path / "data")
     with pytest.raises(BundleError) as caught:
-        async with open_services(settings_at(tmp_path, data)):
+        async with open_services(settings_at(database, data)):
             pass
     found = {(p.file, p.entry, p.field) for p in caught.value.problems}
     assert found == {
@@ -204,14 +212,16 @@ async def test_a_bad_library_names_every_problem_at_once_and_imports_nothing(tmp
 
     # The same database opens on a good library afterwards, with nothing of the bad one in it.
     good = write_library(tmp_path / "good", [theme("gratitude")], [story("only-one", "gratitude")])
-    async with open_services(settings_at(tmp_path, good)) as services:
+    async with open_services(settings_at(database, good)) as services:
         assert await stored_story_rows(services) == 1
         assert [t.slug for t in services.library.catalogue] == ["gratitude"]
 
 
-async def test_a_bad_edit_leaves_the_imported_library_serving_as_before(tmp_path: Path):
+async def test_a_bad_edit_leaves_the_imported_library_serving_as_before(
+    database: dict[str, str], tmp_path: Path
+):
     data = copy_bundled_data(tmp_path / "data")
-    settings = settings_at(tmp_path, data)
+    settings = settings_at(database, data)
     async with open_services(settings) as services:
         counts = await services.library.counts(0)
     entries = read(data / "stories.json")
@@ -231,13 +241,14 @@ async def test_a_bad_edit_leaves_the_imported_library_serving_as_before(tmp_path
 
 
 async def test_a_library_mostly_retired_still_serves_each_live_story_once_a_round(
+    database: dict[str, str],
     tmp_path: Path,
 ):
     # With 57 of 60 slots retired, most draws land on a retired slot: the round must step
     # over them all, not give up, and never hand out a retired story.
     everything = [story(f"s{n}", "gratitude") for n in range(60)]
     data = write_library(tmp_path / "data", [theme("gratitude")], everything)
-    settings = settings_at(tmp_path, data)
+    settings = settings_at(database, data)
     async with open_services(settings) as services:
         first = await services.selector.next_story(channel_id=7, guild_id=None, theme_id=None)
     assert first is not None
@@ -253,6 +264,7 @@ async def test_a_library_mostly_retired_still_serves_each_live_story_once_a_roun
 
 
 async def test_a_story_lines_file_with_broken_lines_names_each_and_imports_nothing(
+    database: dict[str, str],
     tmp_path: Path,
 ):
     data = write_library(tmp_path / "data", [theme("gratitude")], [story("one", "gratitude")])
@@ -261,7 +273,7 @@ async def test_a_story_lines_file_with_broken_lines_names_each_and_imports_nothi
     lines[3] = "null"
     (data / "stories-more.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(BundleError) as caught:
-        async with open_services(settings_at(tmp_path, data)):
+        async with open_services(settings_at(database, data)):
             pass
     found = {(p.file, p.entry) for p in caught.value.problems}
     assert found == {("stories-more.jsonl", "line 2"), ("stories-more.jsonl", "#4")}
@@ -269,5 +281,5 @@ async def test_a_story_lines_file_with_broken_lines_names_each_and_imports_nothi
     assert "must be an object" in str(caught.value)
 
     (data / "stories-more.jsonl").unlink()
-    async with open_services(settings_at(tmp_path, data)) as services:
+    async with open_services(settings_at(database, data)) as services:
         assert await stored_story_rows(services) == 1

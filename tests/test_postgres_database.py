@@ -174,7 +174,9 @@ async def test_each_migration_is_applied_by_exactly_one_of_two(postgres_url: str
     bundled = [*pg.migrations(), *extra]
     pools = [await asyncpg.create_pool(postgres_url, min_size=1, max_size=2) for _ in range(2)]
     try:
-        results = await asyncio.gather(*(PgDatabase(p).migrate(bundled) for p in pools))
+        results = await asyncio.gather(
+            *(PgDatabase(p, postgres_url).migrate(bundled) for p in pools)
+        )
     finally:
         for p in pools:
             await p.close()

@@ -10,7 +10,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,11 +18,10 @@ from bot.records import Story
 from bot.scheduler import BACKOFF_FIRST, PauseDelivery, RetryDelivery, Scheduler
 from bot.schedules import DailySchedules
 from bot.services import Services, open_services
-from bot.settings import load_settings
 from bot.themes import Theme
 from bot.timeparse import parse_time
 from tests.discord_bench.harness import BenchClock
-from tests.services_at import sqlite_db
+from tests.services_at import settings_at, sql_rows
 
 GUILD = 1300000000000000001
 CHANNEL = 1300000000000000011
@@ -57,8 +55,8 @@ class Channel:
         self.notes.append((channel_id, text))
 
 
-async def open_at(path: Path, clock: BenchClock, stack: AsyncExitStack) -> Services:
-    settings = load_settings({"DATABASE_PATH": str(path)}, require_token=False)
+async def open_at(database: dict[str, str], clock: BenchClock, stack: AsyncExitStack) -> Services:
+    settings = settings_at(database)
     return await stack.enter_async_context(open_services(settings, clock))
 
 
@@ -85,9 +83,9 @@ def clock() -> BenchClock:
 
 
 @pytest.fixture
-async def services(tmp_path: Path, clock: BenchClock) -> AsyncIterator[Services]:
+async def services(database: dict[str, str], clock: BenchClock) -> AsyncIterator[Services]:
     async with AsyncExitStack() as stack:
-        yield await open_at(tmp_path / "bedside.sqlite3", clock, stack)
+        yield await open_at(database, clock, stack)
 
 
 async def set_nine_am(services: Services, n: int = 0) -> None:
@@ -115,10 +113,10 @@ async def test_nothing_is_posted_before_the_time_and_one_story_at_it(services, c
     assert await run.store.next_wake() == int(datetime(2026, 3, 3, 9, tzinfo=UTC).timestamp())
 
 
-async def test_two_schedulers_racing_on_one_database_file_post_once(tmp_path: Path, clock):
+async def test_two_schedulers_racing_on_one_database_post_once(database: dict[str, str], clock):
     async with AsyncExitStack() as stack:
-        first = await open_at(tmp_path / "shared.sqlite3", clock, stack)
-        second = await open_at(tmp_path / "shared.sqlite3", clock, stack)
+        first = await open_at(database, clock, stack)
+        second = await open_at(database, clock, stack)
         await set_nine_am(first)
         channel = Channel()
         racers = [scheduler(first, channel), scheduler(second, channel)]
@@ -133,10 +131,10 @@ async def test_two_schedulers_racing_on_one_database_file_post_once(tmp_path: Pa
         assert channel.posts[0][1].id != channel.posts[1][1].id
 
 
-async def test_a_post_in_flight_is_not_taken_by_a_second_scheduler(tmp_path: Path, clock):
+async def test_a_post_in_flight_is_not_taken_by_a_second_scheduler(database: dict[str, str], clock):
     async with AsyncExitStack() as stack:
-        first = await open_at(tmp_path / "shared.sqlite3", clock, stack)
-        second = await open_at(tmp_path / "shared.sqlite3", clock, stack)
+        first = await open_at(database, clock, stack)
+        second = await open_at(database, clock, stack)
         await set_nine_am(first)
         channel = Channel()
         channel.gate = asyncio.Event()
@@ -154,27 +152,27 @@ async def test_a_post_claimed_before_is_not_sent_while_the_rest_of_the_pass_is(s
     # does not know of: the promise is still one post per server and day.
     await set_nine_am(services)
     await set_nine_am(services, 1)
-    async with sqlite_db(services).transaction() as conn:
-        await conn.execute(
-            "INSERT INTO daily_posts (guild_id, local_date, due_at, status, claimed_at, "
-            "finished_at) VALUES (?, '2026-03-02', 0, 'sent', 0, 0)",
-            (GUILD,),
-        )
+    await sql_rows(
+        services,
+        "INSERT INTO daily_posts (guild_id, local_date, due_at, status, claimed_at, "
+        "finished_at) VALUES (?, '2026-03-02', 0, 'sent', 0, 0)",
+        GUILD,
+    )
     channel = Channel()
     clock.advance(hours=1)
     await scheduler(services, channel).run_due()
     assert [channel_id for channel_id, _, _ in channel.posts] == [CHANNEL + 1]
 
 
-async def test_a_restarted_scheduler_does_not_post_again(tmp_path: Path, clock):
+async def test_a_restarted_scheduler_does_not_post_again(database: dict[str, str], clock):
     channel = Channel()
     async with AsyncExitStack() as stack:
-        services = await open_at(tmp_path / "b.sqlite3", clock, stack)
+        services = await open_at(database, clock, stack)
         await set_nine_am(services)
         clock.advance(hours=1, minutes=5)
         await scheduler(services, channel).run_due()
     async with AsyncExitStack() as stack:
-        services = await open_at(tmp_path / "b.sqlite3", clock, stack)
+        services = await open_at(database, clock, stack)
         clock.advance(minutes=30)
         await scheduler(services, channel).run_due()
     assert len(channel.posts) == 1

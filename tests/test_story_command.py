@@ -143,12 +143,14 @@ async def test_a_story_with_content_notes_is_hidden_behind_its_note(bench: Bench
             assert description == entry["text"]
 
 
-async def test_autocomplete_offers_at_most_25_themes_best_first_with_counts(tmp_path: Path):
+async def test_autocomplete_offers_at_most_25_themes_best_first_with_counts(
+    database: dict[str, str], tmp_path: Path
+):
     themes = [theme(f"topic-{n:02d}") for n in range(40)] + [theme("nicu", "neonatal", "preemie")]
     stories = [story(f"s-{n:02d}", f"topic-{n:02d}") for n in range(40)]
     stories += [story("tiny", "nicu"), story("small", "nicu")]
     data = write_library(tmp_path / "data", themes, stories)
-    async with Bench(tmp_path, env={"DATA_DIR": str(data)}) as bench:
+    async with Bench(tmp_path, env={**database, "DATA_DIR": str(data)}) as bench:
         everything = await bench.autocomplete("story", "theme", theme="")
         assert len(everything.choices) == 25
 
@@ -157,12 +159,14 @@ async def test_autocomplete_offers_at_most_25_themes_best_first_with_counts(tmp_
         assert near.choices[0]["name"].endswith("· 2 stories")
 
 
-async def test_nothing_the_bot_sends_pings_anyone_whatever_the_story_says(tmp_path: Path):
+async def test_nothing_the_bot_sends_pings_anyone_whatever_the_story_says(
+    database: dict[str, str], tmp_path: Path
+):
     text = "Thank you @everyone and @here, and <@1400000000000000009> and <@&1500000000000000001>!"
     data = write_library(
         tmp_path / "data", [theme("gratitude")], [story("loud", "gratitude", text=text)]
     )
-    async with Bench(tmp_path, env={"DATA_DIR": str(data)}) as bench:
+    async with Bench(tmp_path, env={**database, "DATA_DIR": str(data)}) as bench:
         reply = await bench.slash("story", theme="gratitude")
         assert text in reply.embeds[0]["description"]
         assert reply.data["allowed_mentions"] == {"parse": []}
@@ -178,14 +182,16 @@ async def test_themes_lists_every_theme_with_description_and_count(bench: Bench)
     assert "Tiny patients" in text
 
 
-async def test_themes_pages_stay_inside_discords_limits_however_many_themes(tmp_path: Path):
+async def test_themes_pages_stay_inside_discords_limits_however_many_themes(
+    database: dict[str, str], tmp_path: Path
+):
     themes = [
         theme(f"topic-{n:03d}", title=f"A rather long theme title number {n:03d}")
         for n in range(120)
     ]
     stories = [story(f"s-{n:03d}", f"topic-{n:03d}") for n in range(120)]
     data = write_library(tmp_path / "data", themes, stories)
-    async with Bench(tmp_path, env={"DATA_DIR": str(data)}) as bench:
+    async with Bench(tmp_path, env={**database, "DATA_DIR": str(data)}) as bench:
         reply = await bench.slash("themes")
         listed = reply.text.count("· `topic-")
         assert 0 < listed < 120

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from bot.errors import DomainError
 from bot.records import SubmissionStatus
 from bot.services import Services, open_services
-from bot.settings import load_settings
 from bot.submissions import (
     ANONYMOUS_CREDIT,
     Actor,
@@ -24,7 +22,7 @@ from bot.submissions import (
     sketch,
 )
 from tests.discord_bench.harness import BenchClock
-from tests.services_at import sqlite_db
+from tests.services_at import settings_at
 from tests.test_submissions_steps import STORIES
 
 GUILD = 1300000000000000001
@@ -40,8 +38,8 @@ def clock() -> BenchClock:
 
 
 @pytest.fixture
-async def services(tmp_path: Path, clock: BenchClock) -> AsyncIterator[Services]:
-    settings = load_settings({"DATABASE_PATH": str(tmp_path / "core.sqlite3")}, require_token=False)
+async def services(database: dict[str, str], clock: BenchClock) -> AsyncIterator[Services]:
+    settings = settings_at(database)
     async with open_services(settings, clock) as opened:
         yield opened
 
@@ -263,12 +261,3 @@ def test_titles_come_from_the_first_words():
     assert derive_title("It was late. Then it was not.") == "It was late"
     long = derive_title("word " * 40)
     assert len(long) <= 60 and long.endswith("…")
-
-
-async def test_sketch_lookups_use_an_index(services: Services):
-    plan = await sqlite_db(services).fetchall(
-        "EXPLAIN QUERY PLAN SELECT source, ref_id, COUNT(*) FROM text_sketches "
-        "WHERE hash IN (1, 2, 3) AND guild_id IN (0, 5) GROUP BY source, ref_id",
-    )
-    steps = [row[3] for row in plan]
-    assert not any(step.startswith("SCAN text_sketches") for step in steps), steps

@@ -97,8 +97,8 @@ async def test_three_waiting_is_the_most_until_one_is_decided(bench: Bench):
     assert (await bench.slash("submit")).type == 9
 
 
-async def test_five_a_day_then_tomorrow_again(tmp_path: Path):
-    async with Bench(tmp_path) as bench:
+async def test_five_a_day_then_tomorrow_again(database: dict[str, str], tmp_path: Path):
+    async with Bench(tmp_path, env=database) as bench:
         await turn_on(bench)
         for text in STORIES[:5]:
             sent = await submit(bench, text)

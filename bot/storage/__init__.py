@@ -15,8 +15,16 @@ from bot.stores import Storage
 @asynccontextmanager
 async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
     """The stores of the database ``settings`` name, migrated to the newest schema."""
+    if settings.database_url is not None:
+        # Imported here: asyncpg is an optional extra that a SQLite bot need not have.
+        from bot.storage.postgres import open_postgres_storage
+
+        async with open_postgres_storage(settings.database_url) as storage:
+            yield storage
+        return
     from bot.storage.sqlite import open_sqlite
 
+    assert settings.database_path is not None  # settings name one engine or the other
     async with open_sqlite(settings.database_path) as storage:
         yield storage
 

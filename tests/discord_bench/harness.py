@@ -165,10 +165,13 @@ class Bench:
         self.tmp_path = tmp_path
         self.discord = FakeDiscord()
         self.clock = clock or BenchClock()
+        env = env or {}
+        # A test names its engine's database, or gets a SQLite file in its folder.
+        chosen = {"DATABASE_PATH", "DATABASE_URL"} & env.keys()
         self.env = {
             "DISCORD_TOKEN": FAKE_TOKEN,
-            "DATABASE_PATH": str(tmp_path / "bedside.sqlite3"),
-            **(env or {}),
+            **({} if chosen else {"DATABASE_PATH": str(tmp_path / "bedside.sqlite3")}),
+            **env,
         }
         self._make_services = make_services
         self.bot: StoryBot | None = None

@@ -4,8 +4,40 @@ Import it only when DATABASE_URL asks for PostgreSQL: asyncpg is an optional ext
 (``pip install "bedside-stories[postgres]"``), and the SQLite default must not need it.
 """
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from bot.storage.errors import StorageUnavailable
 from bot.storage.postgres.connecting import redact_url
 from bot.storage.postgres.database import PgDatabase, open_postgres
+from bot.storage.postgres.guild_settings import GuildSettingsStore
+from bot.storage.postgres.library import LibraryStore
+from bot.storage.postgres.schedules import ScheduleStore
+from bot.storage.postgres.submissions import SubmissionStore
+from bot.stores import Storage
 
-__all__ = ["PgDatabase", "StorageUnavailable", "open_postgres", "redact_url"]
+
+@asynccontextmanager
+async def open_postgres_storage(url: str) -> AsyncIterator[Storage]:
+    """The stores on the PostgreSQL database at ``url``, migrated to the newest schema."""
+    async with open_postgres(url) as db:
+        library = LibraryStore(db)
+        try:
+            yield Storage(
+                engine="postgresql",
+                library=library,
+                schedules=ScheduleStore(db),
+                submissions=SubmissionStore(db),
+                guild_settings=GuildSettingsStore(db),
+            )
+        finally:
+            await library.close()
+
+
+__all__ = [
+    "PgDatabase",
+    "StorageUnavailable",
+    "open_postgres",
+    "open_postgres_storage",
+    "redact_url",
+]

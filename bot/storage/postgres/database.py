@@ -60,8 +60,9 @@ class PgDatabase:
     and a store that must be alone takes a row lock (``FOR UPDATE``) for it.
     """
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
         self._pool = pool
+        self._url = url
         # Keyed by task, not a ContextVar: a task started inside a transaction copies the
         # context, and two tasks on one connection would fail with "another operation is
         # in progress" (or worse, write inside a transaction they do not own).
@@ -174,6 +175,14 @@ class PgDatabase:
             applied.append(migration.version)
         return applied
 
+    async def connect_listener(self) -> asyncpg.Connection:
+        """A connection of its own for LISTEN: a pooled one would be lent to others."""
+        return await asyncpg.connect(
+            self._url,
+            timeout=CONNECT_TIMEOUT,
+            server_settings={"application_name": f"{APPLICATION_NAME}-listener"},
+        )
+
     async def close(self) -> None:
         await self._pool.close()
 
@@ -210,7 +219,7 @@ async def open_postgres(
         # from None: the driver's message may quote the URL it was given, password and all.
         raise problem from None
     log.info("opened a PostgreSQL pool at %s (%s-%s connections)", shown, min_size, max_size)
-    db = PgDatabase(pool)
+    db = PgDatabase(pool, url)
     try:
         await db.migrate()
         yield db

@@ -14,14 +14,13 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
 
 import aiosqlite
 
-from bot.notes import decode as decode_notes
 from bot.records import DrawAsk, Story
 from bot.storage.batching import padded
 from bot.storage.rounds import Drawn, Slot, Taken, taken
+from bot.storage.rows import story_from
 from bot.storage.sqlite.database import Database
 
 log = logging.getLogger(__name__)
@@ -120,15 +119,6 @@ async def take_many(db: Database, asks: Sequence[DrawAsk]) -> list[Taken | None]
         mine = slots.get((ask.channel_id, ask.theme_id))
         found.append(mine.pop(0) if mine else None)
     return found
-
-
-def story_from(values: Sequence[Any]) -> Story:
-    """A story from its columns: id, guild, title, body, notes, credit, date, teller and
-    primary theme."""
-    story_id, guild_id, title, body, notes, credit, date, teller, primary = values
-    return Story(
-        story_id, guild_id, title, body, decode_notes(notes), credit, date, teller, primary
-    )
 
 
 async def read_slots(conn: aiosqlite.Connection, slots: Sequence[Slot]) -> list[Story | None]:

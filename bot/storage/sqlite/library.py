@@ -12,8 +12,9 @@ from bot.records import ANY_THEME, BUNDLED, DrawAsk, NewStory, Story, ThemeRecor
 from bot.storage.batching import Coalescer
 from bot.storage.counts import PoolCounts
 from bot.storage.rounds import Drawn, draw_live
+from bot.storage.rows import story_from
 from bot.storage.sqlite.database import Database
-from bot.storage.sqlite.draws import draw_many, prewarm, read_sql, story_from, take_sql
+from bot.storage.sqlite.draws import draw_many, prewarm, read_sql, take_sql
 
 _STORY_COLUMNS = (
     "s.id, s.guild_id, s.title, s.body, s.notes, s.credit, s.source_date, s.teller, "

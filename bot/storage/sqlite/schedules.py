@@ -7,22 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Any
 
 from bot.records import DailyPost, Job, Plan, PostOutcome, PostStatus, Schedule
 from bot.storage.batching import padded
+from bot.storage.rows import SCHEDULE_COLUMNS, post_from, schedule_from
 from bot.storage.sqlite.database import Database
-
-_SCHEDULE_COLUMNS = (
-    "guild_id, channel_id, local_minute, timezone, theme_id, active, paused_reason, "
-    "paused_at, next_due, next_local_date"
-)
-
 
 # What a scheduler pass runs; named so tests can check that none scans a table, since a
 # pass runs every time a post is due and there may be 100,000 schedules.
 DUE_SQL = (
-    f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE next_due <= ? ORDER BY next_due LIMIT ?"
+    f"SELECT {SCHEDULE_COLUMNS} FROM daily_schedules WHERE next_due <= ? ORDER BY next_due LIMIT ?"
 )
 # A post claimed before its schedule was turned off or paused is not sent. Driven from the
 # few posts ready now, not from the schedules.
@@ -99,16 +93,6 @@ class _AlreadyClaimed(Exception):
     """A pass's claims found a post claimed before; the pass is rolled back and redone."""
 
 
-def _schedule(row: Sequence[Any]) -> Schedule:
-    guild, channel, minute, zone, theme, active, reason, paused_at, due, day = row
-    return Schedule(guild, channel, minute, zone, theme, bool(active), reason, paused_at, due, day)
-
-
-def _post(row: Sequence[Any]) -> DailyPost:
-    guild, day, due, status, attempts, finished, message, channel = row
-    return DailyPost(guild, day, due, PostStatus(status), attempts, finished, message, channel)
-
-
 class ScheduleStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -117,9 +101,9 @@ class ScheduleStore:
 
     async def get(self, guild_id: int) -> Schedule | None:
         row = await self.db.fetchone(
-            f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE guild_id = ?", (guild_id,)
+            f"SELECT {SCHEDULE_COLUMNS} FROM daily_schedules WHERE guild_id = ?", (guild_id,)
         )
-        return _schedule(row) if row else None
+        return schedule_from(row) if row else None
 
     async def claimed_dates(self, guild_id: int, dates: Sequence[str]) -> set[str]:
         if not dates:
@@ -214,7 +198,7 @@ class ScheduleStore:
             "ORDER BY due_at DESC LIMIT 1",
             (guild_id, PostStatus.CANCELLED),
         )
-        return _post(row) if row else None
+        return post_from(row) if row else None
 
     async def posts(self, guild_id: int) -> list[DailyPost]:
         rows = await self.db.fetchall(
@@ -222,7 +206,7 @@ class ScheduleStore:
             "channel_id FROM daily_posts WHERE guild_id = ? ORDER BY due_at",
             (guild_id,),
         )
-        return [_post(row) for row in rows]
+        return [post_from(row) for row in rows]
 
     async def census(self) -> dict[str, int]:
         """How many claimed posts are in each status (the benchmark's read-back)."""
@@ -280,7 +264,7 @@ class ScheduleStore:
     ) -> tuple[list[tuple[Schedule, Plan]], list[Job]]:
         planned: list[tuple[Schedule, Plan]] = []
         async with self.db.transaction() as conn:
-            due = [_schedule(r) for r in await conn.execute_fetchall(DUE_SQL, (now, limit))]
+            due = [schedule_from(r) for r in await conn.execute_fetchall(DUE_SQL, (now, limit))]
             claims: list[tuple[object, ...]] = []
             to_send: list[Job | None] = []
             moves: list[tuple[object, ...]] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from bot.records import (
     DraftRecord,
@@ -14,20 +13,8 @@ from bot.records import (
     SubmissionRecord,
     SubmissionStatus,
 )
+from bot.storage.rows import SUBMISSION_COLUMNS, like_pattern, submission_from
 from bot.storage.sqlite.database import Database
-
-_SUBMISSION_COLUMNS = (
-    "id, guild_id, member_id, member_name, title, body, theme_id, notes, anonymous, findings, "
-    "status, created_at, edited_by, edited_by_name, edited_at, decided_by, decided_by_name, "
-    "decided_at, reason, story_id, card_channel_id, card_message_id, dm_status"
-)
-
-
-def _submission(row: Sequence[Any]) -> SubmissionRecord:
-    values = list(row)
-    values[8] = bool(values[8])
-    values[10] = SubmissionStatus(values[10])
-    return SubmissionRecord(*values)
 
 
 class SubmissionStore:
@@ -136,9 +123,9 @@ class SubmissionStore:
 
     async def get(self, submission_id: int) -> SubmissionRecord | None:
         row = await self.db.fetchone(
-            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions WHERE id = ?", (submission_id,)
+            f"SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE id = ?", (submission_id,)
         )
-        return _submission(row) if row else None
+        return submission_from(row) if row else None
 
     async def decide(
         self,
@@ -224,10 +211,10 @@ class SubmissionStore:
 
     async def approved_without_story(self) -> list[SubmissionRecord]:
         rows = await self.db.fetchall(
-            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions "
+            f"SELECT {SUBMISSION_COLUMNS} FROM submissions "
             "WHERE status = 'approved' AND story_id IS NULL ORDER BY id"
         )
-        return [_submission(r) for r in rows]
+        return [submission_from(r) for r in rows]
 
     async def set_card(self, submission_id: int, channel_id: int, message_id: int) -> None:
         async with self.db.transaction() as conn:
@@ -245,12 +232,12 @@ class SubmissionStore:
     async def cards_to_post(self, guild_id: int, channel_id: int) -> list[SubmissionRecord]:
         """Pending submissions with no card in ``channel_id``, oldest first."""
         rows = await self.db.fetchall(
-            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions WHERE guild_id = ? "
+            f"SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE guild_id = ? "
             "AND status = 'pending' AND (card_message_id IS NULL OR card_channel_id IS NULL "
             "OR card_channel_id <> ?) ORDER BY id",
             (guild_id, channel_id),
         )
-        return [_submission(r) for r in rows]
+        return [submission_from(r) for r in rows]
 
     async def guilds_with_unposted_cards(self) -> list[int]:
         rows = await self.db.fetchall(
@@ -262,7 +249,7 @@ class SubmissionStore:
     async def pending(self, guild_id: int, limit: int) -> tuple[list[SubmissionRecord], int]:
         """The oldest ``limit`` pending submissions of a server, and how many wait in all."""
         rows = await self.db.fetchall(
-            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions "
+            f"SELECT {SUBMISSION_COLUMNS} FROM submissions "
             "WHERE guild_id = ? AND status = 'pending' ORDER BY id LIMIT ?",
             (guild_id, limit),
         )
@@ -270,15 +257,15 @@ class SubmissionStore:
             "SELECT COUNT(*) FROM submissions WHERE guild_id = ? AND status = 'pending'",
             (guild_id,),
         )
-        return [_submission(r) for r in rows], int(total[0]) if total else 0
+        return [submission_from(r) for r in rows], int(total[0]) if total else 0
 
     async def of_member(self, guild_id: int, member_id: int, limit: int) -> list[SubmissionRecord]:
         rows = await self.db.fetchall(
-            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions "
+            f"SELECT {SUBMISSION_COLUMNS} FROM submissions "
             "WHERE guild_id = ? AND member_id = ? ORDER BY id DESC LIMIT ?",
             (guild_id, member_id, limit),
         )
-        return [_submission(r) for r in rows]
+        return [submission_from(r) for r in rows]
 
     # -- sketches -------------------------------------------------------------------------
 
@@ -394,10 +381,6 @@ class SubmissionStore:
             "SELECT id, guild_id, title, active FROM stories "
             "WHERE guild_id = ? AND active = 1 AND title LIKE ? ESCAPE '\\' "
             "ORDER BY id DESC LIMIT ?",
-            (guild_id, "%" + _like_escape(query) + "%", limit),
+            (guild_id, like_pattern(query), limit),
         )
         return [StoryRef(int(r[0]), int(r[1]), str(r[2]), bool(r[3])) for r in rows]
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,390 @@
+"""SQL for themes, stories, pools and no-repeat rounds on PostgreSQL.
+
+Several processes serve one database here, so the counts each keeps in memory are told of
+changes: a write that changes a pool's live count notifies every listening process (in
+the same transaction, so the notice goes out when the change is visible), and each
+reloads that one server's counts at once. The periodic full reload stays as a backstop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+from bot.records import ANY_THEME, BUNDLED, DrawAsk, NewStory, Story, ThemeRecord
+from bot.storage.batching import Coalescer
+from bot.storage.counts import PoolCounts
+from bot.storage.postgres.database import PgDatabase
+from bot.storage.postgres.draws import READ_SQL, TAKE_SQL, draw_many, story_from
+from bot.storage.rounds import Drawn, draw_live
+
+log = logging.getLogger(__name__)
+
+# The most draws one statement carries; draws asked for meanwhile wait for the next.
+DRAW_BATCH = 128
+# The channel every process listens on for "this server's pools changed".
+POOLS_CHANNEL = "bedside_pools"
+
+_STORY_COLUMNS = (
+    "s.id, s.guild_id, s.title, s.body, s.notes, s.credit, s.source_date, s.teller, "
+    "(SELECT st.theme_id FROM story_themes st WHERE st.story_id = s.id "
+    " ORDER BY st.position LIMIT 1) AS primary_theme"
+)
+STORY_SQL = f"SELECT {_STORY_COLUMNS} FROM stories s WHERE s.id = $1"
+COUNTS_PAGE_SQL = (
+    "SELECT guild_id, theme_id, live FROM pool_sizes WHERE (guild_id, theme_id) > ($1, $2) "
+    "ORDER BY guild_id, theme_id LIMIT $3"
+)
+GUILD_COUNTS_SQL = "SELECT theme_id, live FROM pool_sizes WHERE guild_id = $1 AND live > 0"
+RECOUNT_SQL = (
+    "UPDATE pool_sizes SET live = (SELECT COUNT(*) FROM pool_members pm "
+    "JOIN stories s ON s.id = pm.story_id WHERE pm.theme_id = pool_sizes.theme_id "
+    "AND pm.guild_id = pool_sizes.guild_id AND s.active = 1) WHERE guild_id = $1"
+)
+# What /story, "Another story", /themes and autocomplete run, for the query-plan test.
+SERVING_QUERIES: dict[str, tuple[str, tuple[Any, ...]]] = {
+    "guild_counts": (GUILD_COUNTS_SQL, (1,)),
+    "take": (TAKE_SQL, ([1, 2], [1, 1], [1, 2], [1, 1])),
+    "read_slots": (READ_SQL, ([0, 1], [1, 1], [0, 1], [1, 2])),
+    "story": (STORY_SQL, (1,)),
+}
+
+
+class LibraryStore:
+    def __init__(self, db: PgDatabase) -> None:
+        self.db = db
+        self._draws: Coalescer[DrawAsk, Drawn | None] = Coalescer(
+            lambda asks: draw_many(db, asks), max_batch=DRAW_BATCH, name="story-draws"
+        )
+        self.counts = PoolCounts(self._counts_page, self._guild_counts)
+        self._listener: asyncpg.Connection | None = None
+        self._refreshing: set[asyncio.Task[None]] = set()
+
+    async def _counts_page(self, guild_id: int, theme_id: int, limit: int) -> list[Any]:
+        return list(await self.db.fetch(COUNTS_PAGE_SQL, guild_id, theme_id, limit))
+
+    async def _guild_counts(self, guild_id: int) -> list[Any]:
+        return list(await self.db.fetch(GUILD_COUNTS_SQL, guild_id))
+
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[None]:
+        """This task's storage calls inside the block are one change: all of it or none."""
+        async with self.db.transaction():
+            yield
+
+    async def ready(self) -> None:
+        """The bundled library is in: hold the counts, and hear of other processes' changes."""
+        await self.counts.load()
+        self._listener = await self.db.connect_listener()
+        await self._listener.add_listener(POOLS_CHANNEL, self._pools_changed)
+
+    def _pools_changed(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._refresh(int(payload)))
+        self._refreshing.add(task)
+        task.add_done_callback(self._refreshing.discard)
+
+    async def _refresh(self, guild_id: int) -> None:
+        try:
+            await self.counts.refresh(guild_id)
+        except Exception:
+            log.warning("guild %s: could not reload the story counts", guild_id, exc_info=True)
+
+    async def close(self) -> None:
+        for task in list(self._refreshing):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._listener is not None:
+            with contextlib.suppress(Exception):  # the server may be gone already
+                await self._listener.close()
+            self._listener = None
+
+    async def _pools_changed_in(self, guild_id: int) -> None:
+        """Tell every process (this one too) that ``guild_id``'s counts changed."""
+        await self.db.execute("SELECT pg_notify($1, $2)", POOLS_CHANNEL, str(guild_id))
+
+    # -- themes -------------------------------------------------------------------------
+
+    async def themes(self) -> list[ThemeRecord]:
+        rows = await self.db.fetch(
+            "SELECT id, slug, title, emoji, colour, description FROM themes WHERE active = 1"
+        )
+        aliases: dict[int, list[str]] = {}
+        for alias, theme_id in await self.db.fetch(
+            "SELECT alias, theme_id FROM theme_aliases ORDER BY alias"
+        ):
+            aliases.setdefault(theme_id, []).append(alias)
+        return [ThemeRecord(*r, tuple(aliases.get(r[0], ()))) for r in rows]
+
+    async def replace_themes(self, themes: Sequence[ThemeRecord]) -> None:
+        """Make the active themes exactly ``themes`` (matched by slug); ids never change."""
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE themes SET active = 0")
+            await conn.execute("DELETE FROM theme_aliases")
+            for theme in themes:
+                theme_id = await conn.fetchval(
+                    "INSERT INTO themes (slug, title, emoji, colour, description, active) "
+                    "VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT (slug) DO UPDATE SET "
+                    "title = excluded.title, emoji = excluded.emoji, colour = excluded.colour, "
+                    "description = excluded.description, active = 1 RETURNING id",
+                    theme.slug,
+                    theme.title,
+                    theme.emoji,
+                    theme.colour,
+                    theme.description,
+                )
+                await conn.executemany(
+                    "INSERT INTO theme_aliases (alias, theme_id) VALUES ($1, $2)",
+                    [(alias, theme_id) for alias in theme.aliases],
+                )
+
+    async def live_counts(self, guild_id: int) -> dict[int, int]:
+        """Stories a member of ``guild_id`` can be served, per theme (0: all)."""
+        return await self.counts.for_guild(guild_id)
+
+    # -- data files ---------------------------------------------------------------------
+
+    async def file_digests(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in await self.db.fetch("SELECT path, digest FROM data_files")}
+
+    async def set_file_digests(self, digests: dict[str, str]) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM data_files")
+            await conn.executemany(
+                "INSERT INTO data_files (path, digest) VALUES ($1, $2)", list(digests.items())
+            )
+
+    # -- bundled import -----------------------------------------------------------------
+
+    async def bundled_digests(self, keys: Sequence[str]) -> dict[str, tuple[int, str, int]]:
+        """key -> (id, digest, active) for the bundled stories among ``keys``."""
+        rows = await self.db.fetch(
+            "SELECT bundle_key, id, digest, active FROM stories WHERE bundle_key = ANY($1)",
+            list(keys),
+        )
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    async def write_stories(
+        self,
+        guild_id: int,
+        created_at: str,
+        inserts: Sequence[NewStory],
+        updates: Sequence[tuple[int, NewStory]],
+    ) -> list[int]:
+        """Insert new stories and update changed ones in one transaction; return new ids.
+
+        The pools' next ordinals are locked for the transaction (in theme order, so two
+        writers never wait on each other in a circle), so two processes adding stories to
+        one server at once hand out different ordinals. Rows go in with COPY.
+        """
+        async with self.db.transaction() as conn:
+            themes = {ANY_THEME}
+            for story in [*inserts, *(s for _, s in updates)]:
+                themes.update(story.themes)
+            ordered = sorted(themes)
+            await conn.execute(
+                "INSERT INTO pool_sizes (guild_id, theme_id, next_ordinal, live) "
+                "SELECT $1, t, 0, 0 FROM unnest($2::bigint[]) AS t ORDER BY t "
+                "ON CONFLICT DO NOTHING",
+                guild_id,
+                ordered,
+            )
+            ordinals: dict[int, int] = {
+                r[0]: r[1]
+                for r in await conn.fetch(
+                    "SELECT theme_id, next_ordinal FROM pool_sizes WHERE guild_id = $1 "
+                    "AND theme_id = ANY($2::bigint[]) ORDER BY theme_id FOR UPDATE",
+                    guild_id,
+                    ordered,
+                )
+            }
+            members: list[tuple[int, int, int, int]] = []
+            links: list[tuple[int, int, int]] = []
+
+            def join(story_id: int, theme_ids: Iterable[int]) -> None:
+                for theme_id in theme_ids:
+                    members.append((theme_id, guild_id, ordinals[theme_id], story_id))
+                    ordinals[theme_id] += 1
+
+            new_ids = [
+                int(r[0])
+                for r in await conn.fetch(
+                    "SELECT nextval(pg_get_serial_sequence('stories', 'id')) "
+                    "FROM generate_series(1, $1)",
+                    len(inserts),
+                )
+            ]
+            await conn.copy_records_to_table(
+                "stories",
+                columns=[
+                    "id",
+                    "bundle_key",
+                    "guild_id",
+                    "title",
+                    "body",
+                    "notes",
+                    "credit",
+                    "source_date",
+                    "teller",
+                    "digest",
+                    "active",
+                    "created_at",
+                ],
+                records=[
+                    (
+                        story_id,
+                        story.bundle_key,
+                        guild_id,
+                        story.title,
+                        story.body,
+                        story.notes,
+                        story.credit,
+                        story.source_date,
+                        story.teller,
+                        story.digest,
+                        1,
+                        created_at,
+                    )
+                    for story_id, story in zip(new_ids, inserts, strict=True)
+                ],
+            )
+            for story_id, story in zip(new_ids, inserts, strict=True):
+                links.extend((story_id, t, i) for i, t in enumerate(story.themes))
+                join(story_id, (ANY_THEME, *story.themes))
+            if updates:
+                await self._update_stories(conn, updates, links, join)
+            await conn.copy_records_to_table(
+                "story_themes", columns=["story_id", "theme_id", "position"], records=links
+            )
+            await conn.copy_records_to_table(
+                "pool_members",
+                columns=["theme_id", "guild_id", "ordinal", "story_id"],
+                records=members,
+            )
+            await conn.executemany(
+                "UPDATE pool_sizes SET next_ordinal = $3 WHERE guild_id = $1 AND theme_id = $2",
+                [(guild_id, t, n) for t, n in ordinals.items()],
+            )
+            await self.counts.refresh(guild_id)
+        return new_ids
+
+    async def _update_stories(
+        self,
+        conn: Any,
+        updates: Sequence[tuple[int, NewStory]],
+        links: list[tuple[int, int, int]],
+        join: Any,
+    ) -> None:
+        await conn.executemany(
+            "UPDATE stories SET title = $1, body = $2, notes = $3, credit = $4, "
+            "source_date = $5, teller = $6, digest = $7, active = 1 WHERE id = $8",
+            [
+                (s.title, s.body, s.notes, s.credit, s.source_date, s.teller, s.digest, story_id)
+                for story_id, s in updates
+            ],
+        )
+        ids = [story_id for story_id, _ in updates]
+        old: dict[int, set[int]] = {}
+        for story_id, theme_id in await conn.fetch(
+            "SELECT story_id, theme_id FROM story_themes WHERE story_id = ANY($1::bigint[])", ids
+        ):
+            old.setdefault(story_id, set()).add(theme_id)
+        await conn.execute("DELETE FROM story_themes WHERE story_id = ANY($1::bigint[])", ids)
+        gone: list[tuple[int, int]] = []
+        for story_id, story in updates:
+            had = old.get(story_id, set())
+            links.extend((story_id, t, i) for i, t in enumerate(story.themes))
+            gone.extend((story_id, t) for t in had - set(story.themes))
+            join(story_id, [t for t in story.themes if t not in had])
+        if gone:
+            await conn.executemany(
+                "DELETE FROM pool_members WHERE story_id = $1 AND theme_id = $2", gone
+            )
+
+    async def begin_key_census(self) -> None:
+        """Start counting which bundled keys the data files still hold (inside the
+        import's transaction: the table lives on its connection until it commits)."""
+        await self.db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS census_keys (key TEXT PRIMARY KEY) ON COMMIT DROP"
+        )
+        await self.db.execute("DELETE FROM census_keys")
+
+    async def count_keys(self, keys: Sequence[str]) -> None:
+        await self.db.execute(
+            "INSERT INTO census_keys (key) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+            list(keys),
+        )
+
+    async def retire_uncounted_bundled(self) -> int:
+        """Stop serving bundled stories whose entry left the data files."""
+        status = await self.db.execute(
+            "UPDATE stories SET active = 0 WHERE guild_id = 0 AND active = 1 "
+            "AND NOT EXISTS (SELECT 1 FROM census_keys c WHERE c.key = stories.bundle_key)"
+        )
+        return int(status.rsplit(" ", 1)[-1])
+
+    async def recount_pools(self, guild_id: int) -> None:
+        async with self.db.transaction():
+            await self.db.execute(RECOUNT_SQL, guild_id)
+            await self._pools_changed_in(guild_id)
+            await self.counts.refresh(guild_id)
+
+    async def retire_server_story(self, guild_id: int, story_id: int) -> bool:
+        """Stop serving one story that ``guild_id`` owns; False if there is no such live story.
+
+        Bundled stories (guild 0) are never retired here: they leave with the data files.
+        """
+        if guild_id == BUNDLED:
+            return False
+        async with self.db.transaction():
+            retired = await self.db.fetchval(
+                "UPDATE stories SET active = 0 WHERE id = $1 AND guild_id = $2 AND active = 1 "
+                "RETURNING true",
+                story_id,
+                guild_id,
+            )
+            if retired:
+                await self.recount_pools(guild_id)
+        return bool(retired)
+
+    # -- serving ------------------------------------------------------------------------
+
+    async def story(self, story_id: int) -> Story | None:
+        row = await self.db.fetchrow(STORY_SQL, story_id)
+        return story_from(tuple(row)) if row else None
+
+    async def draw(self, asks: Sequence[DrawAsk]) -> list[Story | None]:
+        """The next live story of each ask's round; None where the pool has none."""
+        return await draw_live(self._draw_once, asks)
+
+    async def _draw_once(self, asks: Sequence[DrawAsk]) -> list[Drawn | None]:
+        # As on SQLite: a member's draw shares statements with others asked meanwhile,
+        # and inside a transaction everything stays on its connection.
+        if self.db.in_transaction():
+            return await draw_many(self.db, asks)
+        if len(asks) == 1:
+            return [await self._draws.ask(asks[0])]
+        found: list[Drawn | None] = []
+        for start in range(0, len(asks), DRAW_BATCH):
+            found += await draw_many(self.db, asks[start : start + DRAW_BATCH])
+        return found
+
+    # -- command sync -------------------------------------------------------------------
+
+    async def command_digest(self, scope: str) -> str | None:
+        value = await self.db.fetchval("SELECT digest FROM command_sync WHERE scope = $1", scope)
+        return str(value) if value is not None else None
+
+    async def set_command_digest(self, scope: str, digest: str) -> None:
+        await self.db.execute(
+            "INSERT INTO command_sync (scope, digest) VALUES ($1, $2) "
+            "ON CONFLICT (scope) DO UPDATE SET digest = excluded.digest",
+            scope,
+            digest,
+        )

@@ -1,0 +1,54 @@
+"""Rows as either engine returns them, turned into the core's values.
+
+Both schemas keep the same columns in the same order, with flags as 0/1 and statuses as
+text, so one function per value serves SQLite's rows and PostgreSQL's records alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.notes import decode as decode_notes
+from bot.records import DailyPost, PostStatus, Schedule, Story, SubmissionRecord, SubmissionStatus
+
+SCHEDULE_COLUMNS = (
+    "guild_id, channel_id, local_minute, timezone, theme_id, active, paused_reason, "
+    "paused_at, next_due, next_local_date"
+)
+POST_COLUMNS = "guild_id, local_date, due_at, status, attempts, finished_at, message_id, channel_id"
+SUBMISSION_COLUMNS = (
+    "id, guild_id, member_id, member_name, title, body, theme_id, notes, anonymous, findings, "
+    "status, created_at, edited_by, edited_by_name, edited_at, decided_by, decided_by_name, "
+    "decided_at, reason, story_id, card_channel_id, card_message_id, dm_status"
+)
+
+
+def story_from(values: Sequence[Any]) -> Story:
+    """id, guild, title, body, notes, credit, date, teller and primary theme."""
+    story_id, guild_id, title, body, notes, credit, date, teller, primary = values
+    return Story(
+        story_id, guild_id, title, body, decode_notes(notes), credit, date, teller, primary
+    )
+
+
+def schedule_from(row: Sequence[Any]) -> Schedule:
+    guild, channel, minute, zone, theme, active, reason, paused_at, due, day = row
+    return Schedule(guild, channel, minute, zone, theme, bool(active), reason, paused_at, due, day)
+
+
+def post_from(row: Sequence[Any]) -> DailyPost:
+    guild, day, due, status, attempts, finished, message, channel = row
+    return DailyPost(guild, day, due, PostStatus(status), attempts, finished, message, channel)
+
+
+def submission_from(row: Sequence[Any]) -> SubmissionRecord:
+    values = list(row)
+    values[8] = bool(values[8])
+    values[10] = SubmissionStatus(values[10])
+    return SubmissionRecord(*values)
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` for LIKE with ``\\`` as the escape, matching ``text`` literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
