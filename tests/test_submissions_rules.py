@@ -253,3 +253,16 @@ async def test_moderator_role_comes_from_the_settings(bench: Bench):
     pressed = await bench.press(card_of(bench, 1), "bs:mod:approve:1", user=MODERATOR)
     assert pressed.type == 7
     assert MEMBER.id in bench.discord.dm_channels
+
+
+async def test_a_story_that_only_looks_long_is_counted_as_a_reader_sees_it(bench: Bench):
+    await turn_on(bench)
+    invisible = "\u200b\u3164\u2800" * 60  # 180 characters, none of them visible
+    refused = await submit(bench, invisible)
+    assert refused.content.startswith("Your story has 0 characters; please write at least 80")
+    handed_back(refused, invisible)
+
+    padded = "Thank you, nurse.\u200b" + "\u200b\u200d" * 70
+    refused = await submit(bench, padded)
+    assert refused.content.startswith("Your story has 17 characters; please write at least 80")
+    assert cards(bench) == []  # nothing reached the moderators
