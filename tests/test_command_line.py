@@ -85,9 +85,9 @@ def test_story_nicu_prints_a_nicu_story_with_its_credit(tmp_path: Path):
 
 
 def test_story_with_an_unknown_theme_suggests_others(tmp_path: Path):
-    result = run_bot(tmp_path, "story", "xyz")
+    result = run_bot(tmp_path, "story", "care")
     assert result.returncode != 0
-    assert output(result).strip().startswith("I don't know a theme called “xyz”. Did you mean ")
+    assert output(result).strip().startswith("I don't know a theme called “care”. Did you mean ")
     assert len(output(result).strip().splitlines()) == 1
     assert "Traceback" not in output(result)
 

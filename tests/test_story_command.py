@@ -157,6 +157,20 @@ async def test_autocomplete_offers_at_most_25_themes_best_first_with_counts(tmp_
         assert near.choices[0]["name"].endswith("· 2 stories")
 
 
+async def test_autocomplete_offers_the_themes_whose_names_match_what_was_typed(bench: Bench):
+    async def offered(typed: str) -> list[str]:
+        reply = await bench.autocomplete("story", "theme", theme=typed)
+        return [c["name"].split(" · ")[0] for c in reply.choices]
+
+    assert await offered("grief") == ["🕯️ Grief and loss"]
+    assert await offered("thank") == ["✉️ Thank-yous"]
+    assert await offered("a&e") == ["🚑 Emergency and resuscitation"]
+    assert await offered("emergancy") == ["🚑 Emergency and resuscitation"]
+    everything = await offered("")
+    assert everything[:3] == ["🐾 Animal care", "🎗️ Cancer care", "🧸 Children and families"]
+    assert len(everything) == 14
+
+
 async def test_nothing_the_bot_sends_pings_anyone_whatever_the_story_says(tmp_path: Path):
     text = "Thank you @everyone and @here, and <@1400000000000000009> and <@&1500000000000000001>!"
     data = write_library(
@@ -176,6 +190,9 @@ async def test_themes_lists_every_theme_with_description_and_count(bench: Bench)
     text = reply.text
     assert "🍼 **Neonatal intensive care** · `nicu` · 2 stories" in text
     assert "Tiny patients" in text
+    listed = [line.split("**")[1] for line in text.splitlines() if line.count("**") == 2]
+    assert listed[:3] == ["Animal care", "Cancer care", "Children and families"]
+    assert listed == sorted(listed, key=str.casefold)
 
 
 async def test_themes_pages_stay_inside_discords_limits_however_many_themes(tmp_path: Path):
