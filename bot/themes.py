@@ -17,6 +17,15 @@ EXACT, PREFIX, WORD, NEAR = 3, 2, 1, 0
 # but not "grief" -> "grateful" (0.62) or "thank" -> "theatre" (0.5).
 NEAR_CUTOFF = 0.8
 CACHE_SIZE = 4096
+SUGGESTIONS = 3
+# Words too common in descriptions to say what a theme is about.
+_COMMON_WORDS = frozenset(
+    (  # noqa: SIM905 - a line of words reads better than a column of forty
+        "a an and are as at be by do for from give has have in into is it its of on or our "
+        "own people patient patients so that the their them they this to us way we who why "
+        "with years"
+    ).split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +105,7 @@ class ThemeCatalogue:
         # (a new import builds a new one), so answers can be kept.
         self._cache: dict[str, list[ThemeMatch]] = {}
         self._found: dict[tuple[str, int], list[Theme]] = {}
+        self._vocabulary: dict[int, set[str]] | None = None
 
     def __iter__(self) -> Iterator[Theme]:
         return iter(self._themes)
@@ -195,7 +205,63 @@ class ThemeCatalogue:
             runner_up = matches[1].closeness if len(matches) > 1 else 0.0
             if top.tier == NEAR and top.closeness > runner_up:
                 return top.theme
-        raise UnknownTheme(query, [m.theme.slug for m in matches[:3]])
+        close = [m.theme for m in matches[:SUGGESTIONS]]
+        if len(close) < SUGGESTIONS:
+            close += [t for t in self.related(query) if t not in close]
+        close = close[:SUGGESTIONS]
+        raise UnknownTheme(query, [t.slug for t in close], [t.title for t in close])
+
+    def related(self, query: str) -> list[Theme]:
+        """Themes whose title, aliases or description use a word of ``query`` (in any
+        form: "babies" finds "baby", "hoping" finds "hope"), most words shared first.
+
+        Only for suggestions after a miss, which is rare, so it is not kept."""
+        wanted = {_stem(w) for w in normalise(query).split() if w not in _COMMON_WORDS}
+        wanted.discard("")
+        if self._vocabulary is None:
+            self._vocabulary = {
+                t.id: {
+                    _stem(w)
+                    for text in (t.title, t.description, *t.aliases)
+                    for w in normalise(text).split()
+                    if w not in _COMMON_WORDS
+                }
+                for t in self._themes
+            }
+        shared = {
+            theme_id: sum(1 for w in wanted if any(_akin(w, v) for v in words))
+            for theme_id, words in self._vocabulary.items()
+        }
+        ranked = sorted(
+            (i for i, n in shared.items() if n), key=lambda i: (-shared[i], self._rank[i])
+        )
+        return [self._by_id[i] for i in ranked]
+
+
+def _stem(word: str) -> str:
+    """A word without its commonest English endings, so its forms meet."""
+    for ending, instead in (
+        ("ies", "y"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+        ("e", ""),
+    ):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)] + instead
+    return word
+
+
+def _akin(a: str, b: str) -> bool:
+    """The same stem, or long stems that differ only at the end ("surgeon", "surgery")."""
+    if a == b:
+        return True
+    shorter = min(len(a), len(b))
+    if shorter < 5:
+        return False
+    shared = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), shorter)
+    return shared >= max(5, shorter - 2)
 
 
 def _nearness(matcher: difflib.SequenceMatcher[str], wanted: str, entry: _Name) -> float:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.settings import DEFAULT_DATA_DIR
 from tests.discord_bench.harness import FAKE_TOKEN
 from tests.services_at import copy_bundled_data
 
@@ -89,6 +90,33 @@ def test_story_with_an_unknown_theme_suggests_others(tmp_path: Path):
     assert result.returncode != 0
     assert output(result).strip().startswith("I don't know a theme called “care”. Did you mean ")
     assert len(output(result).strip().splitlines()) == 1
+    assert "Traceback" not in output(result)
+
+
+def test_story_with_a_theme_close_to_nothing_points_to_the_themes_command(tmp_path: Path):
+    result = run_bot(tmp_path, "story", "dentistry")
+    assert result.returncode != 0
+    assert output(result).strip() == (
+        "I don't know a theme called “dentistry”, and none is close to it. "
+        "`python -m bot themes` lists them all."
+    )
+
+
+def test_themes_lists_every_theme_by_title_with_slug_description_and_count(tmp_path: Path):
+    themes = json.loads((DEFAULT_DATA_DIR / "themes.json").read_text(encoding="utf-8"))
+    stories = json.loads((DEFAULT_DATA_DIR / "stories.json").read_text(encoding="utf-8"))
+    result = run_bot(tmp_path, "themes")
+    assert result.returncode == 0, output(result)
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == (
+        f"{len(themes)} themes, {len(stories)} stories in all. "
+        "`python -m bot story <theme>` prints one."
+    )
+    nicu = sum("nicu" in s["themes"] for s in stories)
+    assert f"🍼 Neonatal intensive care · nicu · {nicu} stories" in lines
+    assert "  Tiny patients, long NICU stays and the families who wait beside them" in lines
+    titles = [line.split(" · ")[0].split(" ", 1)[1] for line in lines if " · " in line]
+    assert titles == sorted((t["title"] for t in themes), key=str.casefold)
     assert "Traceback" not in output(result)
 
 

@@ -54,8 +54,33 @@ async def test_unknown_theme_gets_a_private_suggestion(bench: Bench):
 
     assert reply.ephemeral
     assert reply.embeds == []
-    assert reply.content.startswith("I don't know a theme called “xyz”.")
-    assert "`" in reply.content  # names at least one theme to try
+    assert reply.content.startswith("I don't know a theme called “xyz”")
+    assert reply.content.endswith("`/themes` lists them all.")
+
+
+async def test_a_theme_close_to_nothing_gets_no_made_up_suggestions_and_a_pointer(bench: Bench):
+    reply = await bench.slash("story", theme="dentistry")
+    assert reply.ephemeral
+    assert reply.content == (
+        "I don't know a theme called “dentistry”, and none is close to it. "
+        "`/themes` lists them all."
+    )
+
+
+async def test_an_unknown_word_is_matched_by_meaning_in_the_descriptions(bench: Bench):
+    # "milestones" is in Disability's description only, "babies" in an alias of NICU.
+    reply = await bench.slash("story", theme="milestones")
+    assert reply.ephemeral
+    assert reply.content == (
+        "I don't know a theme called “milestones”. Did you mean Disability and "
+        "neurodiversity (`disability`)? `/themes` lists them all."
+    )
+    babies = await bench.slash("story", theme="babies")
+    assert "Did you mean Neonatal intensive care (`nicu`)?" in babies.content
+    families = await bench.slash("story", theme="families")
+    assert "Children and families (`children`) or Neonatal intensive care (`nicu`)?" in (
+        families.content
+    )
 
 
 async def test_near_misses_resolve_and_vague_words_get_the_closest_themes(bench: Bench):
@@ -66,8 +91,10 @@ async def test_near_misses_resolve_and_vague_words_get_the_closest_themes(bench:
 
     vague = await bench.slash("story", theme="care")
     assert vague.ephemeral
-    assert vague.content.startswith("I don't know a theme called “care”. Did you mean ")
-    assert "`critical-care`" in vague.content
+    assert vague.content == (
+        "I don't know a theme called “care”. Did you mean Animal care (`animals`), Cancer care "
+        "(`cancer`) or Critical care (`critical-care`)? `/themes` lists them all."
+    )
 
 
 async def test_no_theme_gives_any_story(bench: Bench):

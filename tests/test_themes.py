@@ -91,6 +91,25 @@ def test_a_word_close_to_no_theme_gets_no_suggestions(catalogue: ThemeCatalogue,
     assert "`/themes`" in caught.value.message
 
 
+@pytest.mark.parametrize(
+    ("query", "suggested"),
+    [
+        ("dentistry", []),
+        ("milestones", ["disability"]),  # a word of its description
+        ("hoping", ["pregnancy", "rare-disease"]),  # "Hoping, expecting…", "…and hope"
+        ("babies", ["nicu"]),  # "special care baby unit"
+        ("lonely people alone", ["end-of-life"]),
+    ],
+)
+def test_suggestions_come_from_words_of_titles_aliases_and_descriptions(
+    catalogue: ThemeCatalogue, query: str, suggested: list[str]
+):
+    with pytest.raises(UnknownTheme) as caught:
+        catalogue.resolve(query)
+    assert caught.value.suggestions == suggested
+    assert caught.value.message.endswith("`/themes` lists them all.")
+
+
 def test_an_empty_query_is_not_a_theme(catalogue: ThemeCatalogue):
     with pytest.raises(UnknownTheme):
         catalogue.resolve("   ")
