@@ -17,7 +17,7 @@ from bot.scheduler import PauseDelivery, RetryDelivery, Scheduler
 from bot.schedules import DailySchedules, DailyView, ZoneCache
 from bot.storage.schedules import ScheduleStore
 from bot.themes import Theme
-from bot.timeparse import ZoneDirectory, format_time, parse_time
+from bot.timeparse import ZoneDirectory, format_time, parse_time, zone_abbreviation
 from cogs.cards import DEFAULT_COLOUR, story_embed
 from cogs.stories import StoryControls
 
@@ -74,11 +74,11 @@ def check_channel(bot: StoryBot, guild_id: int, channel_id: int) -> None:
         )
 
 
-def view_embed(view: DailyView, theme: Theme | None) -> discord.Embed:
+def view_embed(view: DailyView, theme: Theme | None, zones: ZoneDirectory) -> discord.Embed:
     schedule = view.schedule
     lines = [
         f"**Channel:** <#{schedule.channel_id}>",
-        f"**Time:** {view.time_text} every day, {schedule.timezone} time",
+        f"**Time:** {view.time_text} every day, {zones.describe(schedule.timezone)}",
         f"**Theme:** {f'{theme.emoji} {theme.title}' if theme else 'any theme'}",
     ]
     if not schedule.active:
@@ -91,9 +91,10 @@ def view_embed(view: DailyView, theme: Theme | None) -> discord.Embed:
     elif view.next_post is not None and view.next_local is not None:
         stamp = int(view.next_post.timestamp())
         local = view.next_local
+        # The line above names the zone, so this one gives only the local time and its name.
         lines.append(
             f"**Next story:** {local:%A} {local.day} {local:%B %Y}, {local:%H:%M} "
-            f"{local.tzname()} ({schedule.timezone}); your time: <t:{stamp}:F> (<t:{stamp}:R>)"
+            f"{zone_abbreviation(local)}; your time: <t:{stamp}:F> (<t:{stamp}:R>)"
         )
     if view.last_post is not None:
         word = STATUS_WORDS.get(view.last_post.status, view.last_post.status)
@@ -223,7 +224,7 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
     @app_commands.describe(
         channel="The channel the story goes to every day",
         time="Local time of day, like 09:00, 9am, 9:30 pm or 21:30",
-        timezone="Your server's time zone, like Europe/London or America/New_York",
+        timezone="Your time zone: a city, a name or an abbreviation, like London, Pacific or EST",
         theme="Only stories about this theme; leave empty for any",
     )
     async def set_daily(
@@ -237,7 +238,8 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
         """Post a story every day in a channel at your local time (setting it again resumes it)."""
         assert interaction.guild_id is not None  # guild_only
         minute = parse_time(time)
-        zone = self.zones.resolve(timezone)
+        chosen_zone = self.zones.choose(timezone)
+        zone = chosen_zone.zone
         chosen = None
         if theme is not None and theme.strip():
             chosen = self.bot.services.library.catalogue.resolve(theme)
@@ -251,17 +253,21 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
             by=interaction.user.id,
         )
         self.scheduler.wake()
+        done = f"Done: a story every day at {format_time(minute)} ({zone.key}) in <#{channel.id}>."
+        if chosen_zone.note:
+            done += f" {chosen_zone.note}"
         await interaction.response.send_message(
-            f"Done: a story every day at {format_time(minute)} ({zone.key}) in <#{channel.id}>.",
-            embed=view_embed(view, chosen),
-            ephemeral=True,
+            done, embed=view_embed(view, chosen, self.zones), ephemeral=True
         )
 
     @set_daily.autocomplete("timezone")
     async def timezone_autocomplete(
         self, interaction: discord.Interaction[StoryBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=n, value=n) for n in self.zones.search(current, 25)]
+        return [
+            app_commands.Choice(name=self.zones.shown(n)[:100], value=n)
+            for n in self.zones.search(current, 25)
+        ]
 
     @set_daily.autocomplete("theme")
     async def theme_autocomplete(
@@ -278,7 +284,8 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
         assert interaction.guild_id is not None
         view = await self.schedules.show(interaction.guild_id)
         await interaction.response.send_message(
-            embed=view_embed(view, self._theme(view.schedule.theme_id)), ephemeral=True
+            embed=view_embed(view, self._theme(view.schedule.theme_id), self.zones),
+            ephemeral=True,
         )
 
     @app_commands.command(name="off")
