@@ -108,7 +108,7 @@ def run_check(env: Mapping[str, str]) -> int:
         if not problems:
             failures.extend(asyncio.run(_check_import(base)))
     if failures:
-        print(f"{len(failures)} problem(s):")
+        print(f"{counted(len(failures), 'problem')}:")
         for failure in failures:
             print(f"  - {failure}")
         return 1

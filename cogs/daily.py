@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 import aiohttp
 import discord
@@ -32,14 +32,15 @@ NEEDED = (
 UNKNOWN_CHANNEL = 10003
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
+# How the last post went, said of its day ("posted on Monday 2 March 2026").
 STATUS_WORDS = {
-    "sent": "posted",
-    "skipped": "skipped (I was offline past the grace period)",
-    "missed": "missed (Discord kept failing for the whole grace period)",
-    "paused": "not posted (paused)",
-    "failed": "not posted (an error on my side)",
-    "empty": "not posted (no stories for that theme)",
-    "pending": "being posted",
+    "sent": "posted on {day}",
+    "skipped": "not posted on {day}, because I was offline for longer than the grace period",
+    "missed": "not posted on {day}, because Discord kept failing for the whole grace period",
+    "paused": "not posted on {day}, because the daily story was paused",
+    "failed": "not posted on {day}, because of an error on my side",
+    "empty": "not posted on {day}, because there were no stories for that theme",
+    "pending": "being posted now, for {day}",
 }
 
 
@@ -97,8 +98,10 @@ def view_embed(view: DailyView, theme: Theme | None, zones: ZoneDirectory) -> di
             f"{zone_abbreviation(local)}; your time: <t:{stamp}:F> (<t:{stamp}:R>)"
         )
     if view.last_post is not None:
-        word = STATUS_WORDS.get(view.last_post.status, view.last_post.status)
-        lines.append(f"**Last story:** {view.last_post.local_date}, {word}")
+        last = view.last_post
+        day = date.fromisoformat(last.local_date)
+        said = STATUS_WORDS.get(last.status, last.status + " ({day})")
+        lines.append(f"**Last story:** {said.format(day=f'{day:%A} {day.day} {day:%B %Y}')}.")
     return discord.Embed(title="Daily story", description="\n".join(lines), colour=DEFAULT_COLOUR)
 
 

@@ -137,7 +137,7 @@ def test_check_lists_every_problem_in_a_broken_library(tmp_path: Path):
     result = run_bot(tmp_path, "check", DISCORD_TOKEN=FAKE_TOKEN, DATA_DIR=str(data))
     assert result.returncode == 1
     text = output(result)
-    assert "2 problem(s):" in text
+    assert "2 problems:" in text
     assert f"stories.json: entry #1 ({key0}): field 'themes': 'astrology'" in text
     assert f"stories.json: entry #3 ({key2}): field 'notes': 'sadness'" in text
     assert "Traceback" not in text
@@ -167,3 +167,14 @@ def test_story_with_a_broken_library_names_the_problem_without_a_traceback(tmp_p
     assert result.returncode != 0
     assert "Traceback" not in output(result)
     assert "themes.json: entry #1 (nicu): field 'colour'" in output(result)
+
+
+def test_check_counts_one_problem_in_the_singular(tmp_path: Path):
+    data = copy_bundled_data(tmp_path / "data")
+    stories = json.loads((data / "stories.json").read_text(encoding="utf-8"))
+    stories[0]["notes"] = ["sadness"]
+    (data / "stories.json").write_text(json.dumps(stories), encoding="utf-8")
+
+    result = run_bot(tmp_path, "check", DISCORD_TOKEN=FAKE_TOKEN, DATA_DIR=str(data))
+    assert result.returncode == 1
+    assert output(result).splitlines()[0] == "1 problem:"

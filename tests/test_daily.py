@@ -64,7 +64,7 @@ async def test_a_daily_story_appears_once_at_the_local_time(bench: Bench):
     # The next post is tomorrow.
     show = await bench.slash("daily show", user=ADMIN)
     assert "Tuesday 3 March 2026, 09:30 EST" in show.text
-    assert "2026-03-02, posted" in show.text
+    assert "**Last story:** posted on Monday 2 March 2026." in show.text
 
 
 async def test_restarts_in_the_middle_of_the_day_and_after_the_post_still_post_once(bench: Bench):

@@ -163,6 +163,7 @@ async def test_a_story_with_content_notes_is_hidden_behind_its_note(bench: Bench
         description = reply.embeds[0]["description"]
         if entry["notes"]:
             assert description.startswith("**Content note:**")
+            assert "\nThe story is hidden: click or tap the dark bar to read it.\n" in description
             body = description.split("\n\n", 1)[1]
             assert body.startswith("||") and body.endswith("||")
             assert entry["text"].replace("|", "∣") in body

@@ -180,7 +180,8 @@ class SubmitForm(Form, title="Share a story"):
             discord.ui.Label(
                 text="This story is mine to share",
                 description=(
-                    "and names and details that could identify a patient are removed. Required."
+                    "I have taken out names and details that could identify a patient. "
+                    "Tick this to send it."
                 ),
                 component=self.consent,
             )
