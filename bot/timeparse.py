@@ -197,8 +197,10 @@ class ZoneDirectory:
         common = self._common.get(bare)
         if common:
             return self._chosen(common[0], shown)
-        cities = self._cities.get(bare, ())
-        if len(cities) == 1:
+        cities = sorted(set(self._cities.get(bare, ())), key=self._order)
+        # Most cities named twice are one zone under an old and a new name (Asia/Istanbul,
+        # Europe/Istanbul): then the most used name is as good as any.
+        if cities and (len(cities) == 1 or _same_clock(cities)):
             return self._chosen(cities[0], shown)
         if cities:
             raise AmbiguousZone(text, [(z, self.labels.get(z)) for z in cities])
@@ -216,15 +218,13 @@ class ZoneDirectory:
     def _chosen(self, name: str, shown: str) -> ZoneChoice:
         zone = ZoneInfo(name)
         label = self.labels.get(name)
-        what = f"{name}, {label}," if label else name
+        sentence = f"I took “{shown}” to mean {name}" + (f", {label}" if label else "")
         winter, summer = _seasons(zone)
-        moves = ""
         if winter.utcoffset() != summer.utcoffset():
-            moves = (
-                f" which moves between {zone_abbreviation(winter)} and "
+            sentence += (
+                f", which moves between {zone_abbreviation(winter)} and "
                 f"{zone_abbreviation(summer)} with daylight saving"
             )
-        sentence = f"I took “{shown}” to mean {what}{moves}".rstrip(",")
         return ZoneChoice(zone, sentence + ".")
 
     def search(self, text: str, limit: int = 25) -> list[str]:
@@ -272,13 +272,25 @@ class ZoneDirectory:
                     ):
                         for zone in term.zones:
                             best.setdefault(zone, NEAR)
-        unranked = len(self._rank)
-        ordered = sorted(best, key=lambda z: (-best[z], self._rank.get(z, unranked), z))
+        ordered = sorted(best, key=lambda z: (-best[z], *self._order(z)))
         return ordered[:limit]
+
+    def _order(self, name: str) -> tuple[int, str]:
+        """The most used zones first, then the rest by name."""
+        return (self._rank.get(name, len(self._rank)), name)
 
 
 def _word_ends(text: str) -> list[int]:
     return [i for i, ch in enumerate(text) if ch in "_/"]
+
+
+def _same_clock(names: list[str]) -> bool:
+    """Whether the zones keep the same time, in winter and in summer, under their names."""
+    readings = set()
+    for name in names:
+        winter, summer = _seasons(ZoneInfo(name))
+        readings.add((winter.utcoffset(), summer.utcoffset(), winter.tzname(), summer.tzname()))
+    return len(readings) == 1
 
 
 def _seasons(zone: ZoneInfo) -> tuple[datetime, datetime]:

@@ -292,3 +292,12 @@ def test_after_long_downtime_old_posts_are_skipped_and_the_schedule_moves_on():
         ("2026-03-05", PENDING),
     ]
     assert plan.next_local_date == "2026-03-06"
+
+
+def test_a_city_under_an_old_and_a_new_name_is_one_zone_not_a_question():
+    chosen = ZoneDirectory().choose("Istanbul")
+    assert chosen.zone.key == "Europe/Istanbul"
+    assert chosen.note == "I took “Istanbul” to mean Europe/Istanbul, Turkey time."
+    nicosia = ZoneDirectory().choose("nicosia")
+    assert nicosia.note is not None
+    assert nicosia.note.startswith("I took “nicosia” to mean Asia/Nicosia, which moves between")
