@@ -301,3 +301,12 @@ def test_a_city_under_an_old_and_a_new_name_is_one_zone_not_a_question():
     nicosia = ZoneDirectory().choose("nicosia")
     assert nicosia.note is not None
     assert nicosia.note.startswith("I took “nicosia” to mean Asia/Nicosia, which moves between")
+
+
+def test_a_zone_is_described_once_in_plain_words():
+    zones = ZoneDirectory()
+    assert zones.describe("UTC") == "UTC"
+    assert zones.describe("Europe/London") == "UK time (Europe/London)"
+    assert zones.describe("Arctic/Longyearbyen") == "Longyearbyen time (Arctic/Longyearbyen)"
+    # A schedule saved with the tz database's fixed "EST" before it was refused says so.
+    assert zones.describe("EST") == "UTC−05:00 all year (EST)"
