@@ -1,4 +1,4 @@
-"""`python -m bot` runs the bot; `python -m bot story [theme]` and `python -m bot check` help."""
+"""`python -m bot` runs the bot; `story [theme]`, `themes` and `check` help at a terminal."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="connect to Discord and serve (the default)")
     story = sub.add_parser("story", help="print a story in the terminal, no token needed")
     story.add_argument("theme", nargs="*", help="a theme such as nicu; empty for any")
+    sub.add_parser("themes", help="list the themes, their slugs and how many stories each has")
     sub.add_parser("check", help="check the settings and the bundled data")
     args = parser.parse_args(argv)
 
@@ -31,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.cli import run_story
 
         return run_story(env, " ".join(args.theme) or None)
+    if args.command == "themes":
+        from bot.cli import run_themes
+
+        return run_themes(env)
     if args.command == "check":
         from bot.cli import run_check
 

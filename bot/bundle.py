@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.notes import NOTE_LABELS
+from bot.words import counted
 
 THEMES_FILE = "themes.json"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
@@ -43,7 +44,7 @@ class BundleError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"the bundled data has {len(problems)} problem(s):\n{lines}")
+        super().__init__(f"the bundled data has {counted(len(problems), 'problem')}:\n{lines}")
 
 
 @dataclass(frozen=True, slots=True)

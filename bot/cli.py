@@ -1,21 +1,24 @@
-"""The terminal commands: `story` to read one offline, `check` to validate settings and data."""
+"""The terminal commands: `story` to read one offline, `themes` to see what there is, and
+`check` to validate settings and data."""
 
 from __future__ import annotations
 
 import asyncio
 import tempfile
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
 from bot.bundle import BundleError, validate
-from bot.errors import DomainError, NoStories
+from bot.errors import DomainError, NoStories, UnknownTheme
 from bot.notes import describe
 from bot.services import open_services
 from bot.settings import Settings, SettingsError, load_settings
+from bot.words import counted
 
 TERMINAL_CHANNEL = 1
+THEMES_COMMAND = "`python -m bot themes`"
 
 
 def render_story(title: str, theme: str, body: str, notes: str, credit: str) -> str:
@@ -45,10 +48,30 @@ async def story_in_terminal(settings: Settings, theme_query: str | None) -> str:
         )
 
 
-def run_story(env: Mapping[str, str], theme: str | None) -> int:
+async def themes_in_terminal(settings: Settings) -> str:
+    """Every theme by title, with its slug, description and number of stories."""
+    async with open_services(settings) as services:
+        catalogue = services.library.catalogue
+        counts = await services.library.counts(0)
+    lines = [
+        f"{counted(len(catalogue), 'theme')}, {counted(counts.get(0, 0), 'story', 'stories')} "
+        "in all. `python -m bot story <theme>` prints one.",
+    ]
+    for theme in catalogue:
+        stories = counted(counts.get(theme.id, 0), "story", "stories")
+        lines += ["", f"{theme.emoji} {theme.title} · {theme.slug} · {stories}"]
+        lines += textwrap.wrap(theme.description, width=78, initial_indent="  ")
+    return "\n".join(lines)
+
+
+def _run(env: Mapping[str, str], make: Callable[[Settings], Awaitable[str]]) -> int:
+    """Print what ``make`` writes, or the one sentence that says why it could not."""
     try:
         settings = load_settings(env, require_token=False)
-        print(asyncio.run(story_in_terminal(settings, theme)))
+        print(asyncio.run(make(settings)))
+    except UnknownTheme as exc:
+        print(exc.sentence(THEMES_COMMAND))
+        return 2
     except (SettingsError, DomainError) as exc:
         print(exc if isinstance(exc, SettingsError) else exc.message)
         return 2
@@ -56,6 +79,14 @@ def run_story(env: Mapping[str, str], theme: str | None) -> int:
         print(f"The bundled library could not be loaded: {exc}")
         return 2
     return 0
+
+
+def run_story(env: Mapping[str, str], theme: str | None) -> int:
+    return _run(env, lambda settings: story_in_terminal(settings, theme))
+
+
+def run_themes(env: Mapping[str, str]) -> int:
+    return _run(env, themes_in_terminal)
 
 
 def run_check(env: Mapping[str, str]) -> int:
@@ -80,7 +111,7 @@ def run_check(env: Mapping[str, str]) -> int:
         if not problems:
             failures.extend(asyncio.run(_check_import(base)))
     if failures:
-        print(f"{len(failures)} problem(s):")
+        print(f"{counted(len(failures), 'problem')}:")
         for failure in failures:
             print(f"  - {failure}")
         return 1

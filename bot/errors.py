@@ -12,16 +12,24 @@ class DomainError(Exception):
 
 
 class UnknownTheme(DomainError):
-    def __init__(self, query: str, suggestions: list[str]) -> None:
+    def __init__(self, query: str, suggestions: list[str], titles: list[str] | None = None) -> None:
         self.query = query
         self.suggestions = suggestions
-        shown = query.strip()[:60] or "that"
-        if suggestions:
-            names = ", ".join(f"`{s}`" for s in suggestions)
-            text = f"I don't know a theme called “{shown}”. Did you mean {names}?"
-        else:
-            text = f"I don't know a theme called “{shown}”. Try `/themes` to see them all."
-        super().__init__(text)
+        self.titles = titles or suggestions
+        super().__init__(self.sentence())
+
+    def sentence(self, themes_command: str = "`/themes`") -> str:
+        """What to tell the member, pointing to ``themes_command`` for the whole list."""
+        shown = self.query.strip()[:60] or "that"
+        pointer = f"{themes_command} lists them all."
+        if not self.suggestions:
+            return f"I don't know a theme called “{shown}”, and none is close to it. {pointer}"
+        named = [
+            f"{title} (`{slug}`)" for title, slug in zip(self.titles, self.suggestions, strict=True)
+        ]
+        if len(named) > 1:
+            named[-2:] = [f"{named[-2]} or {named[-1]}"]
+        return f"I don't know a theme called “{shown}”. Did you mean {', '.join(named)}? {pointer}"
 
 
 class NoStories(DomainError):

@@ -316,7 +316,7 @@ class SubmissionDesk:
                 "Please tick the consent box: a story can only be shared when it is yours to "
                 "share, and names and details that could identify a patient are removed."
             )
-        length = len(body.strip())
+        length = textcheck.visible_length(body)
         low, high = self.settings.submission_min_chars, self.settings.submission_max_chars
         if length < low:
             return (

@@ -8,6 +8,7 @@ number (fine) from a patient's own (not fine).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 EMAIL = "email"
@@ -65,6 +66,33 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 PHONE_DIGITS = range(9, 16)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EXCERPT_LIMIT = 60
+
+
+# Drawn as nothing though Unicode files them as letters or symbols: the Hangul fillers and
+# the blank Braille cell are the usual way to post a message that looks empty.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Format and control characters (zero-width spaces, joiners, direction marks, tags) take up
+# no room on screen; combining marks sit on the letter before them and are one character
+# with it to a reader; unassigned code points have no glyph at all.
+_UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Cs", "Me", "Mn"})
+
+
+def visible_length(text: str) -> int:
+    """How many characters a reader sees: what is invisible is not counted, and a run of
+    spaces or line breaks counts as one space, none at either end."""
+    count = 0
+    gap = False
+    for ch in text:
+        if ch.isspace():
+            gap = True
+        elif ch in _BLANK_LOOKING or unicodedata.category(ch) in _UNSEEN_CATEGORIES:
+            continue
+        else:
+            if gap and count:
+                count += 1
+            gap = False
+            count += 1
+    return count
 
 
 @dataclass(frozen=True, slots=True)

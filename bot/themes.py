@@ -5,15 +5,27 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from bot.errors import UnknownTheme
 
-# A near miss must be this close (difflib ratio) to resolve on its own; "nicuu" -> "nicu".
-RESOLVE_CUTOFF = 0.8
-SUGGEST_CUTOFF = 0.5
+# How a name matches what was typed, best first. Only an exact name, a prefix that fits one
+# theme, or a near miss clearly closer to one theme than any other resolves on its own.
+EXACT, PREFIX, WORD, NEAR = 3, 2, 1, 0
+# A near miss must be this close (difflib ratio); "nicuu" -> "nicu", "grif" -> "grief",
+# but not "grief" -> "grateful" (0.62) or "thank" -> "theatre" (0.5).
+NEAR_CUTOFF = 0.8
 CACHE_SIZE = 4096
+SUGGESTIONS = 3
+# Words too common in descriptions to say what a theme is about.
+_COMMON_WORDS = frozenset(
+    (  # noqa: SIM905 - a line of words reads better than a column of forty
+        "a an and are as at be by do for from give has have in into is it its of on or our "
+        "own people patient patients so that the their them they this to us way we who why "
+        "with years"
+    ).split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +42,28 @@ class Theme:
 @dataclass(frozen=True, slots=True)
 class ThemeMatch:
     theme: Theme
-    score: float
+    tier: int
+    # Within a tier: how much of the matched name the text covers (for a near miss, how
+    # alike the two are).
+    closeness: float
+    # Whether the name matched is the theme's own (slug or title) rather than an alias.
+    own_name: bool
+    # The theme's place in the catalogue's title order, the last tie-break.
+    rank: int
+
+    @property
+    def order(self) -> tuple[int, float, bool, int]:
+        return (-self.tier, -self.closeness, not self.own_name, self.rank)
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    """One name a theme answers to, normalised, with where its words start."""
+
+    text: str
+    theme: Theme
+    own: bool
+    word_starts: tuple[int, ...]
 
 
 def normalise(text: str) -> str:
@@ -47,22 +80,34 @@ class ThemeCatalogue:
     """Every theme, held in memory: there are tens to hundreds, never millions."""
 
     def __init__(self, themes: Iterable[Theme]) -> None:
-        self._themes = sorted(themes, key=lambda t: t.slug)
+        # Members read titles, not slugs: every list of themes is in title order.
+        self._themes = sorted(themes, key=lambda t: (normalise(t.title), t.slug))
+        self._rank = {t.id: n for n, t in enumerate(self._themes)}
         self._by_id = {t.id: t for t in self._themes}
         # A slug is what autocomplete sends, so it is looked up as sent, before any
         # normalising, and no other theme's name can take it.
         self._by_slug = {t.slug: t for t in self._themes}
         self._names: dict[str, Theme] = {}
+        self._entries: list[_Name] = []
         for theme in self._themes:
-            for name in (theme.slug, theme.title, *theme.aliases):
-                self._names.setdefault(normalise(name), theme)
-            self._names.setdefault(normalise(theme.slug.replace("-", " ")), theme)
+            named = [(theme.slug, True), (theme.slug.replace("-", " "), True)]
+            named += [(theme.title, True), *((alias, False) for alias in theme.aliases)]
+            seen: set[str] = set()
+            for name, own in named:
+                text = normalise(name)
+                if not text or text in seen:
+                    continue
+                seen.add(text)
+                self._names.setdefault(text, theme)
+                starts = (0, *(m.end() for m in re.finditer(r" ", text)))
+                self._entries.append(_Name(text, theme, own, starts))
         # Autocomplete asks the same prefixes again and again; the catalogue never changes
         # (a new import builds a new one), so answers can be kept.
         self._cache: dict[str, list[ThemeMatch]] = {}
         self._found: dict[tuple[str, int], list[Theme]] = {}
+        self._vocabulary: dict[int, set[str]] | None = None
 
-    def __iter__(self):  # noqa: ANN204 - an iterator of Theme
+    def __iter__(self) -> Iterator[Theme]:
         return iter(self._themes)
 
     def __len__(self) -> int:
@@ -75,39 +120,56 @@ class ThemeCatalogue:
         return self._by_slug.get(slug)
 
     def _scored(self, query: str) -> list[ThemeMatch]:
+        """Every theme a name of which matches ``query``, best first, once each."""
         wanted = normalise(query)
         cached = self._cache.get(wanted)
         if cached is not None:
             return cached
-        best: dict[int, float] = {}
+        best: dict[int, ThemeMatch] = {}
         # difflib keeps what it learns about its second sequence, so the query goes there.
         matcher = difflib.SequenceMatcher(None, "", wanted)
-        for name, theme in self._names.items():
-            if name == wanted:
-                score = 2.0
-            elif name.startswith(wanted):
-                score = 1.5 + len(wanted) / (len(name) * 10)
-            elif wanted in name.split() or (len(wanted) >= 3 and wanted in name):
-                score = 1.2
-            else:
-                matcher.set_seq1(name)
-                # The quick bounds rule most names out before the costly ratio.
-                score = matcher.quick_ratio()
-                if score >= SUGGEST_CUTOFF:
-                    score = matcher.ratio()
-                else:
-                    score /= 2
-            if score > best.get(theme.id, -1.0):
-                best[theme.id] = score
-        matches = [ThemeMatch(self._by_id[i], s) for i, s in best.items()]
-        matches.sort(key=lambda m: (-m.score, m.theme.slug))
+        for entry in self._entries if wanted else ():
+            held = best.get(entry.theme.id)
+            match = self._match(entry, wanted, matcher, held)
+            if match is not None and (held is None or match.order < held.order):
+                best[entry.theme.id] = match
+        matches = sorted(best.values(), key=lambda m: m.order)
         if len(self._cache) >= CACHE_SIZE:
             self._cache.clear()
         self._cache[wanted] = matches
         return matches
 
+    def _match(
+        self,
+        entry: _Name,
+        wanted: str,
+        matcher: difflib.SequenceMatcher[str],
+        held: ThemeMatch | None,
+    ) -> ThemeMatch | None:
+        name = entry.text
+        tier, closeness = None, 0.0
+        if name == wanted:
+            tier, closeness = EXACT, 1.0
+        elif name.startswith(wanted):
+            tier, closeness = PREFIX, len(wanted) / len(name)
+        else:
+            at = next((i for i in entry.word_starts[1:] if name.startswith(wanted, i)), None)
+            if at is not None:
+                tier, closeness = WORD, len(wanted) / (len(name) - at)
+            elif held is None or held.tier == NEAR:  # else a better name of it matched
+                closeness = _nearness(matcher, wanted, entry)
+                if closeness >= NEAR_CUTOFF:
+                    tier = NEAR
+        if tier is None:
+            return None
+        return ThemeMatch(entry.theme, tier, closeness, entry.own, self._rank[entry.theme.id])
+
     def search(self, query: str, limit: int = 25) -> list[Theme]:
-        """Themes for autocomplete, best match first; an empty query lists them all."""
+        """Themes for autocomplete, best match first; an empty query lists them all by title.
+
+        A name that starts with the text comes first, then one with a word that does, then
+        a near miss ("emergancy"); a theme no name of which is close is not offered.
+        """
         # Kept as typed: every keystroke asks, and normalising and filtering a few hundred
         # scored names cost more than the rest of an autocomplete answer (measured).
         found = self._found.get((query, limit))
@@ -115,7 +177,7 @@ class ThemeCatalogue:
             if not normalise(query):
                 found = self._themes[:limit]
             else:
-                found = [m.theme for m in self._scored(query) if m.score >= SUGGEST_CUTOFF][:limit]
+                found = [m.theme for m in self._scored(query)][:limit]
             if len(self._found) >= CACHE_SIZE:
                 self._found.clear()
             self._found[(query, limit)] = found
@@ -136,16 +198,82 @@ class ThemeCatalogue:
             return exact
         matches = self._scored(query)
         if wanted and matches:
-            top = matches[0]
-            if top.score >= 2.0:
-                return top.theme
-            prefixed = [m for m in matches if m.score >= 1.5]
+            prefixed = [m for m in matches if m.tier == PREFIX]
             if len(prefixed) == 1 and len(wanted) >= 2:
                 return prefixed[0].theme
-            runner_up = matches[1].score if len(matches) > 1 else 0.0
-            if not prefixed and RESOLVE_CUTOFF <= top.score < 1.2 and top.score > runner_up:
+            top = matches[0]
+            runner_up = matches[1].closeness if len(matches) > 1 else 0.0
+            if top.tier == NEAR and top.closeness > runner_up:
                 return top.theme
-        close = [m.theme.slug for m in matches if m.score >= SUGGEST_CUTOFF][:3]
-        if not close:
-            close = [m.theme.slug for m in matches[:3]]
-        raise UnknownTheme(query, close)
+        close = [m.theme for m in matches[:SUGGESTIONS]]
+        if len(close) < SUGGESTIONS:
+            close += [t for t in self.related(query) if t not in close]
+        close = close[:SUGGESTIONS]
+        raise UnknownTheme(query, [t.slug for t in close], [t.title for t in close])
+
+    def related(self, query: str) -> list[Theme]:
+        """Themes whose title, aliases or description use a word of ``query`` (in any
+        form: "babies" finds "baby", "hoping" finds "hope"), most words shared first.
+
+        Only for suggestions after a miss, which is rare, so it is not kept."""
+        wanted = {_stem(w) for w in normalise(query).split() if w not in _COMMON_WORDS}
+        wanted.discard("")
+        if self._vocabulary is None:
+            self._vocabulary = {
+                t.id: {
+                    _stem(w)
+                    for text in (t.title, t.description, *t.aliases)
+                    for w in normalise(text).split()
+                    if w not in _COMMON_WORDS
+                }
+                for t in self._themes
+            }
+        shared = {
+            theme_id: sum(1 for w in wanted if any(_akin(w, v) for v in words))
+            for theme_id, words in self._vocabulary.items()
+        }
+        ranked = sorted(
+            (i for i, n in shared.items() if n), key=lambda i: (-shared[i], self._rank[i])
+        )
+        return [self._by_id[i] for i in ranked]
+
+
+def _stem(word: str) -> str:
+    """A word without its commonest English endings, so its forms meet."""
+    for ending, instead in (
+        ("ies", "y"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+        ("e", ""),
+    ):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)] + instead
+    return word
+
+
+def _akin(a: str, b: str) -> bool:
+    """The same stem, or long stems that differ only at the end ("surgeon", "surgery")."""
+    if a == b:
+        return True
+    shorter = min(len(a), len(b))
+    if shorter < 5:
+        return False
+    shared = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), shorter)
+    return shared >= max(5, shorter - 2)
+
+
+def _nearness(matcher: difflib.SequenceMatcher[str], wanted: str, entry: _Name) -> float:
+    """How alike ``wanted`` is to the name, or to the start of it or of one of its words
+    (so "emerga", half typed, is near "emergency")."""
+    best = 0.0
+    for start in entry.word_starts:
+        whole = entry.text[start:]
+        for candidate in {whole, whole[: len(wanted)]}:
+            matcher.set_seq1(candidate)
+            # The quick upper bounds rule most names out before the costly ratio.
+            floor = max(best, NEAR_CUTOFF)
+            if matcher.real_quick_ratio() >= floor and matcher.quick_ratio() >= floor:
+                best = max(best, matcher.ratio())
+    return best

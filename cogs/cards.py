@@ -29,7 +29,7 @@ def story_embed(story: Story, theme: Theme | None) -> discord.Embed:
     if story.notes:
         embed.description = (
             f"**Content note:** {describe(story.notes)}.\n"
-            "The story is hidden; tap the dark bar to read it.\n\n" + spoiler(story.body)
+            "The story is hidden: click or tap the dark bar to read it.\n\n" + spoiler(story.body)
         )
     else:
         embed.description = story.body

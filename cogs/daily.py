@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 import aiohttp
 import discord
@@ -15,7 +16,7 @@ from bot.records import Story
 from bot.scheduler import PauseDelivery, RetryDelivery
 from bot.schedules import DailyView
 from bot.themes import Theme
-from bot.timeparse import ZoneDirectory, format_time, parse_time
+from bot.timeparse import ZoneDirectory, format_time, parse_time, zone_abbreviation
 from cogs.cards import DEFAULT_COLOUR, story_embed
 from cogs.stories import StoryControls
 
@@ -30,14 +31,15 @@ NEEDED = (
 UNKNOWN_CHANNEL = 10003
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
+# How the last post went, said of its day ("posted on Monday 2 March 2026").
 STATUS_WORDS = {
-    "sent": "posted",
-    "skipped": "skipped (I was offline past the grace period)",
-    "missed": "missed (Discord kept failing for the whole grace period)",
-    "paused": "not posted (paused)",
-    "failed": "not posted (an error on my side)",
-    "empty": "not posted (no stories for that theme)",
-    "pending": "being posted",
+    "sent": "posted on {day}",
+    "skipped": "not posted on {day}, because I was offline for longer than the grace period",
+    "missed": "not posted on {day}, because Discord kept failing for the whole grace period",
+    "paused": "not posted on {day}, because the daily story was paused",
+    "failed": "not posted on {day}, because of an error on my side",
+    "empty": "not posted on {day}, because there were no stories for that theme",
+    "pending": "being posted now, for {day}",
 }
 
 
@@ -72,11 +74,11 @@ def check_channel(bot: StoryBot, guild_id: int, channel_id: int) -> None:
         )
 
 
-def view_embed(view: DailyView, theme: Theme | None) -> discord.Embed:
+def view_embed(view: DailyView, theme: Theme | None, zones: ZoneDirectory) -> discord.Embed:
     schedule = view.schedule
     lines = [
         f"**Channel:** <#{schedule.channel_id}>",
-        f"**Time:** {view.time_text} every day, {schedule.timezone} time",
+        f"**Time:** {view.time_text} every day, {zones.describe(schedule.timezone)}",
         f"**Theme:** {f'{theme.emoji} {theme.title}' if theme else 'any theme'}",
     ]
     if not schedule.active:
@@ -89,13 +91,16 @@ def view_embed(view: DailyView, theme: Theme | None) -> discord.Embed:
     elif view.next_post is not None and view.next_local is not None:
         stamp = int(view.next_post.timestamp())
         local = view.next_local
+        # The line above names the zone, so this one gives only the local time and its name.
         lines.append(
             f"**Next story:** {local:%A} {local.day} {local:%B %Y}, {local:%H:%M} "
-            f"{local.tzname()} ({schedule.timezone}); your time: <t:{stamp}:F> (<t:{stamp}:R>)"
+            f"{zone_abbreviation(local)}; your time: <t:{stamp}:F> (<t:{stamp}:R>)"
         )
     if view.last_post is not None:
-        word = STATUS_WORDS.get(view.last_post.status, view.last_post.status)
-        lines.append(f"**Last story:** {view.last_post.local_date}, {word}")
+        last = view.last_post
+        day = date.fromisoformat(last.local_date)
+        said = STATUS_WORDS.get(last.status, last.status + " ({day})")
+        lines.append(f"**Last story:** {said.format(day=f'{day:%A} {day.day} {day:%B %Y}')}.")
     return discord.Embed(title="Daily story", description="\n".join(lines), colour=DEFAULT_COLOUR)
 
 
@@ -207,7 +212,7 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
     @app_commands.describe(
         channel="The channel the story goes to every day",
         time="Local time of day, like 09:00, 9am, 9:30 pm or 21:30",
-        timezone="Your server's time zone, like Europe/London or America/New_York",
+        timezone="Your time zone: a city, a name or an abbreviation, like London, Pacific or EST",
         theme="Only stories about this theme; leave empty for any",
     )
     async def set_daily(
@@ -221,7 +226,8 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
         """Post a story every day in a channel at your local time (setting it again resumes it)."""
         assert interaction.guild_id is not None  # guild_only
         minute = parse_time(time)
-        zone = self.zones.resolve(timezone)
+        chosen_zone = self.zones.choose(timezone)
+        zone = chosen_zone.zone
         chosen = None
         if theme is not None and theme.strip():
             chosen = self.bot.services.library.catalogue.resolve(theme)
@@ -235,17 +241,21 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
             by=interaction.user.id,
         )
         self.scheduler.wake()
+        done = f"Done: a story every day at {format_time(minute)} ({zone.key}) in <#{channel.id}>."
+        if chosen_zone.note:
+            done += f" {chosen_zone.note}"
         await interaction.response.send_message(
-            f"Done: a story every day at {format_time(minute)} ({zone.key}) in <#{channel.id}>.",
-            embed=view_embed(view, chosen),
-            ephemeral=True,
+            done, embed=view_embed(view, chosen, self.zones), ephemeral=True
         )
 
     @set_daily.autocomplete("timezone")
     async def timezone_autocomplete(
         self, interaction: discord.Interaction[StoryBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=n, value=n) for n in self.zones.search(current, 25)]
+        return [
+            app_commands.Choice(name=self.zones.shown(n)[:100], value=n)
+            for n in self.zones.search(current, 25)
+        ]
 
     @set_daily.autocomplete("theme")
     async def theme_autocomplete(
@@ -262,7 +272,8 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
         assert interaction.guild_id is not None
         view = await self.schedules.show(interaction.guild_id)
         await interaction.response.send_message(
-            embed=view_embed(view, self._theme(view.schedule.theme_id)), ephemeral=True
+            embed=view_embed(view, self._theme(view.schedule.theme_id), self.zones),
+            ephemeral=True,
         )
 
     @app_commands.command(name="off")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.settings import DEFAULT_DATA_DIR
 from tests.discord_bench.harness import FAKE_TOKEN
 from tests.services_at import copy_bundled_data
 
@@ -88,10 +89,37 @@ def test_story_nicu_prints_a_nicu_story_with_its_credit(tmp_path: Path):
 
 
 def test_story_with_an_unknown_theme_suggests_others(tmp_path: Path):
-    result = run_bot(tmp_path, "story", "xyz")
+    result = run_bot(tmp_path, "story", "care")
     assert result.returncode != 0
-    assert output(result).strip().startswith("I don't know a theme called “xyz”. Did you mean ")
+    assert output(result).strip().startswith("I don't know a theme called “care”. Did you mean ")
     assert len(output(result).strip().splitlines()) == 1
+    assert "Traceback" not in output(result)
+
+
+def test_story_with_a_theme_close_to_nothing_points_to_the_themes_command(tmp_path: Path):
+    result = run_bot(tmp_path, "story", "dentistry")
+    assert result.returncode != 0
+    assert output(result).strip() == (
+        "I don't know a theme called “dentistry”, and none is close to it. "
+        "`python -m bot themes` lists them all."
+    )
+
+
+def test_themes_lists_every_theme_by_title_with_slug_description_and_count(tmp_path: Path):
+    themes = json.loads((DEFAULT_DATA_DIR / "themes.json").read_text(encoding="utf-8"))
+    stories = json.loads((DEFAULT_DATA_DIR / "stories.json").read_text(encoding="utf-8"))
+    result = run_bot(tmp_path, "themes")
+    assert result.returncode == 0, output(result)
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == (
+        f"{len(themes)} themes, {len(stories)} stories in all. "
+        "`python -m bot story <theme>` prints one."
+    )
+    nicu = sum("nicu" in s["themes"] for s in stories)
+    assert f"🍼 Neonatal intensive care · nicu · {nicu} stories" in lines
+    assert "  Tiny patients, long NICU stays and the families who wait beside them" in lines
+    titles = [line.split(" · ")[0].split(" ", 1)[1] for line in lines if " · " in line]
+    assert titles == sorted((t["title"] for t in themes), key=str.casefold)
     assert "Traceback" not in output(result)
 
 
@@ -107,7 +135,7 @@ def test_check_names_every_bad_setting_at_once(tmp_path: Path):
     )
     assert result.returncode == 1
     text = output(result)
-    assert "2 problem(s):" in text
+    assert "2 problems:" in text
     assert "  - LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR; got 'LOUD'." in text
     assert "  - DAILY_GRACE_MINUTES must be from 0 to 1440" in text
     assert "Traceback" not in text
@@ -145,7 +173,7 @@ def test_check_lists_every_problem_in_a_broken_library(tmp_path: Path):
     result = run_bot(tmp_path, "check", DISCORD_TOKEN=FAKE_TOKEN, DATA_DIR=str(data))
     assert result.returncode == 1
     text = output(result)
-    assert "2 problem(s):" in text
+    assert "2 problems:" in text
     assert f"stories.json: entry #1 ({key0}): field 'themes': 'astrology'" in text
     assert f"stories.json: entry #3 ({key2}): field 'notes': 'sadness'" in text
     assert "Traceback" not in text
@@ -175,3 +203,14 @@ def test_story_with_a_broken_library_names_the_problem_without_a_traceback(tmp_p
     assert result.returncode != 0
     assert "Traceback" not in output(result)
     assert "themes.json: entry #1 (nicu): field 'colour'" in output(result)
+
+
+def test_check_counts_one_problem_in_the_singular(tmp_path: Path):
+    data = copy_bundled_data(tmp_path / "data")
+    stories = json.loads((data / "stories.json").read_text(encoding="utf-8"))
+    stories[0]["notes"] = ["sadness"]
+    (data / "stories.json").write_text(json.dumps(stories), encoding="utf-8")
+
+    result = run_bot(tmp_path, "check", DISCORD_TOKEN=FAKE_TOKEN, DATA_DIR=str(data))
+    assert result.returncode == 1
+    assert output(result).splitlines()[0] == "1 problem:"

@@ -64,7 +64,7 @@ async def test_a_daily_story_appears_once_at_the_local_time(bench: Bench):
     # The next post is tomorrow.
     show = await bench.slash("daily show", user=ADMIN)
     assert "Tuesday 3 March 2026, 09:30 EST" in show.text
-    assert "2026-03-02, posted" in show.text
+    assert "**Last story:** posted on Monday 2 March 2026." in show.text
 
 
 async def test_restarts_in_the_middle_of_the_day_and_after_the_post_still_post_once(bench: Bench):
@@ -200,6 +200,64 @@ async def test_bad_time_and_unknown_zone_get_one_kind_sentence(bench: Bench):
     assert bad_zone.ephemeral and "Did you mean `Europe/London`" in bad_zone.text
     unknown_theme = await set_daily(bench, theme="zzzzzz")
     assert unknown_theme.ephemeral and "theme" in unknown_theme.text
+
+
+async def test_an_abbreviation_becomes_its_region_and_the_answer_says_which(bench: Bench):
+    bench.join_guild()
+    reply = await set_daily(bench, timezone="EST")
+    assert reply.content == (
+        f"Done: a story every day at 09:00 (America/New_York) in <#{CHANNEL_ID}>. "
+        "I took “EST” to mean America/New_York, North American Eastern time, which moves "
+        "between EST and EDT with daylight saving."
+    )
+    show = await bench.slash("daily show", user=ADMIN)
+    assert "**Time:** 09:00 every day, North American Eastern time (America/New_York)" in (
+        show.text
+    )
+    # 2 March is before the US change to summer time; 9 March is after it.
+    assert "**Next story:** Monday 2 March 2026, 09:00 EST;" in show.text
+    bench.clock.advance(days=7)
+    await scheduler(bench).run_due()
+    assert "09:00 EDT;" in (await bench.slash("daily show", user=ADMIN)).text
+
+
+async def test_show_names_the_zone_once_in_plain_words(bench: Bench):
+    bench.join_guild()
+    await set_daily(bench, timezone="UTC")
+    show = await bench.slash("daily show", user=ADMIN)
+    assert "**Time:** 09:00 every day, UTC\n" in show.text
+    assert "**Next story:** Monday 2 March 2026, 09:00 UTC; your time: <t:" in show.text
+    assert "(UTC)" not in show.text
+    await set_daily(bench, timezone="Europe/London")
+    show = await bench.slash("daily show", user=ADMIN)
+    assert "**Time:** 09:00 every day, UK time (Europe/London)\n" in show.text
+    assert "09:00 GMT; your time" in show.text
+
+
+async def test_an_abbreviation_of_several_zones_is_refused_with_them(bench: Bench):
+    bench.join_guild()
+    reply = await set_daily(bench, timezone="CST")
+    assert reply.ephemeral
+    assert reply.text == (
+        "“CST” is used for more than one time zone. Did you mean `America/Chicago` (North "
+        "American Central time), `Asia/Shanghai` (China time) or `America/Havana` (Cuba time)?"
+    )
+    show = await bench.slash("daily show", user=ADMIN)
+    assert "no daily story yet" in show.text
+
+
+async def test_timezone_autocomplete_finds_cities_and_common_names_most_used_first(
+    bench: Bench,
+):
+    london = await bench.autocomplete("daily set", "timezone", user=ADMIN, timezone="lon")
+    assert [c["value"] for c in london.choices] == ["Europe/London", "Arctic/Longyearbyen"]
+    assert london.choices[0]["name"] == "Europe/London · UK time"
+    pacific = await bench.autocomplete("daily set", "timezone", user=ADMIN, timezone="pacific")
+    assert pacific.choices[0] == {
+        "name": "America/Los_Angeles · North American Pacific time",
+        "value": "America/Los_Angeles",
+    }
+    assert len(pacific.choices) == 25
 
 
 async def test_timezone_and_theme_autocomplete(bench: Bench):

@@ -12,6 +12,7 @@ import pytest
 from bot.bundle import parse_themes, story_files, validate
 from bot.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
 from bot.themes import Theme, ThemeCatalogue
+from bot.words import counted
 
 HASHTAG_RE = re.compile(r"#\w")
 # Themes whose stories are about death, pregnancy loss or violence by their nature.
@@ -43,7 +44,7 @@ def catalogue() -> ThemeCatalogue:
 
 def test_every_bundled_file_is_valid():
     problems = validate(DEFAULT_DATA_DIR)
-    assert not problems, f"{len(problems)} problem(s) in data/:\n" + "\n".join(
+    assert not problems, f"{counted(len(problems), 'problem')} in data/:\n" + "\n".join(
         f"  - {p}" for p in problems
     )
 

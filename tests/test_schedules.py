@@ -9,7 +9,14 @@ import pytest
 
 from bot.records import PostStatus, Schedule
 from bot.schedules import ZoneCache, next_post, plan_due, post_instant, to_unix
-from bot.timeparse import BadTime, UnknownZone, ZoneDirectory, format_time, parse_time
+from bot.timeparse import (
+    AmbiguousZone,
+    BadTime,
+    UnknownZone,
+    ZoneDirectory,
+    format_time,
+    parse_time,
+)
 
 NEW_YORK = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")
@@ -62,11 +69,76 @@ def test_unknown_zone_suggests_the_closest_names():
     assert "Europe/London" in caught.value.suggestions
     assert "`Europe/London`" in caught.value.message
     with pytest.raises(UnknownZone) as by_city:
-        zones.resolve("London")
+        zones.resolve("Londn")
     assert by_city.value.suggestions[0] == "Europe/London"
     with pytest.raises(UnknownZone) as nothing:
         zones.resolve("qqqqqqqq")
     assert "`Europe/London`" in nothing.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "note"),
+    [
+        (
+            "EST",
+            "America/New_York",
+            "I took “EST” to mean America/New_York, North American Eastern time, which moves "
+            "between EST and EDT with daylight saving.",
+        ),
+        ("jst", "Asia/Tokyo", "I took “jst” to mean Asia/Tokyo, Japan time."),
+        ("CET", "Europe/Berlin", None),
+        ("London", "Europe/London", None),
+        ("new york", "America/New_York", None),
+        ("Pacific", "America/Los_Angeles", None),
+        ("Pacific Standard Time", "America/Los_Angeles", None),
+        ("central european time", "Europe/Berlin", None),
+    ],
+)
+def test_abbreviations_cities_and_common_names_choose_a_region_and_say_so(
+    text: str, zone: str, note: str | None
+):
+    chosen = ZoneDirectory().choose(text)
+    assert chosen.zone.key == zone
+    assert chosen.note is not None and chosen.note.startswith(f"I took “{text}” to mean {zone}")
+    if note is not None:
+        assert chosen.note == note
+
+
+def test_an_iana_name_is_chosen_silently():
+    assert ZoneDirectory().choose("Europe/London").note is None
+    assert ZoneDirectory().choose("utc").note is None
+
+
+@pytest.mark.parametrize(
+    ("text", "zones"),
+    [
+        ("CST", ["America/Chicago", "Asia/Shanghai", "America/Havana"]),
+        ("IST", ["Asia/Kolkata", "Europe/Dublin", "Asia/Jerusalem"]),
+        ("GMT", ["Europe/London", "UTC"]),
+    ],
+)
+def test_an_abbreviation_used_for_several_zones_is_asked_about(text: str, zones: list[str]):
+    with pytest.raises(AmbiguousZone) as caught:
+        ZoneDirectory().choose(text)
+    assert caught.value.suggestions == zones
+    assert caught.value.message.startswith(f"“{text}” is used for more than one time zone.")
+    for zone in zones:
+        assert f"`{zone}`" in caught.value.message
+
+
+def test_zone_autocomplete_puts_the_zones_people_mean_first():
+    zones = ZoneDirectory()
+    assert zones.search("lon")[:2] == ["Europe/London", "Arctic/Longyearbyen"]
+    pacific = zones.search("pacific")
+    assert pacific[0] == "America/Los_Angeles"
+    assert pacific.index("Pacific/Auckland") > pacific.index("America/Vancouver")
+    assert zones.search("eastern")[0] == "America/New_York"
+    assert zones.search("central european")[:2] == ["Europe/Paris", "Europe/Berlin"]
+    assert zones.search("est")[0] == "America/New_York"
+    assert "EST" not in zones.search("est")  # the fixed UTC-5 is not offered
+    assert zones.shown("America/Los_Angeles") == (
+        "America/Los_Angeles · North American Pacific time"
+    )
 
 
 def test_zone_autocomplete_fits_discord_and_finds_cities():
@@ -220,3 +292,21 @@ def test_after_long_downtime_old_posts_are_skipped_and_the_schedule_moves_on():
         ("2026-03-05", PostStatus.PENDING),
     ]
     assert plan.next_local_date == "2026-03-06"
+
+
+def test_a_city_under_an_old_and_a_new_name_is_one_zone_not_a_question():
+    chosen = ZoneDirectory().choose("Istanbul")
+    assert chosen.zone.key == "Europe/Istanbul"
+    assert chosen.note == "I took “Istanbul” to mean Europe/Istanbul, Turkey time."
+    nicosia = ZoneDirectory().choose("nicosia")
+    assert nicosia.note is not None
+    assert nicosia.note.startswith("I took “nicosia” to mean Asia/Nicosia, which moves between")
+
+
+def test_a_zone_is_described_once_in_plain_words():
+    zones = ZoneDirectory()
+    assert zones.describe("UTC") == "UTC"
+    assert zones.describe("Europe/London") == "UK time (Europe/London)"
+    assert zones.describe("Arctic/Longyearbyen") == "Longyearbyen time (Arctic/Longyearbyen)"
+    # A schedule saved with the tz database's fixed "EST" before it was refused says so.
+    assert zones.describe("EST") == "UTC−05:00 all year (EST)"

@@ -54,8 +54,33 @@ async def test_unknown_theme_gets_a_private_suggestion(bench: Bench):
 
     assert reply.ephemeral
     assert reply.embeds == []
-    assert reply.content.startswith("I don't know a theme called “xyz”.")
-    assert "`" in reply.content  # names at least one theme to try
+    assert reply.content.startswith("I don't know a theme called “xyz”")
+    assert reply.content.endswith("`/themes` lists them all.")
+
+
+async def test_a_theme_close_to_nothing_gets_no_made_up_suggestions_and_a_pointer(bench: Bench):
+    reply = await bench.slash("story", theme="dentistry")
+    assert reply.ephemeral
+    assert reply.content == (
+        "I don't know a theme called “dentistry”, and none is close to it. "
+        "`/themes` lists them all."
+    )
+
+
+async def test_an_unknown_word_is_matched_by_meaning_in_the_descriptions(bench: Bench):
+    # "milestones" is in Disability's description only, "babies" in an alias of NICU.
+    reply = await bench.slash("story", theme="milestones")
+    assert reply.ephemeral
+    assert reply.content == (
+        "I don't know a theme called “milestones”. Did you mean Disability and "
+        "neurodiversity (`disability`)? `/themes` lists them all."
+    )
+    babies = await bench.slash("story", theme="babies")
+    assert "Did you mean Neonatal intensive care (`nicu`)?" in babies.content
+    families = await bench.slash("story", theme="families")
+    assert "Children and families (`children`) or Neonatal intensive care (`nicu`)?" in (
+        families.content
+    )
 
 
 async def test_near_misses_resolve_and_vague_words_get_the_closest_themes(bench: Bench):
@@ -66,8 +91,10 @@ async def test_near_misses_resolve_and_vague_words_get_the_closest_themes(bench:
 
     vague = await bench.slash("story", theme="care")
     assert vague.ephemeral
-    assert vague.content.startswith("I don't know a theme called “care”. Did you mean ")
-    assert "`critical-care`" in vague.content
+    assert vague.content == (
+        "I don't know a theme called “care”. Did you mean Animal care (`animals`), Cancer care "
+        "(`cancer`) or Critical care (`critical-care`)? `/themes` lists them all."
+    )
 
 
 async def test_no_theme_gives_any_story(bench: Bench):
@@ -136,6 +163,7 @@ async def test_a_story_with_content_notes_is_hidden_behind_its_note(bench: Bench
         description = reply.embeds[0]["description"]
         if entry["notes"]:
             assert description.startswith("**Content note:**")
+            assert "\nThe story is hidden: click or tap the dark bar to read it.\n" in description
             body = description.split("\n\n", 1)[1]
             assert body.startswith("||") and body.endswith("||")
             assert entry["text"].replace("|", "∣") in body
@@ -159,6 +187,20 @@ async def test_autocomplete_offers_at_most_25_themes_best_first_with_counts(
         assert near.choices[0]["name"].endswith("· 2 stories")
 
 
+async def test_autocomplete_offers_the_themes_whose_names_match_what_was_typed(bench: Bench):
+    async def offered(typed: str) -> list[str]:
+        reply = await bench.autocomplete("story", "theme", theme=typed)
+        return [c["name"].split(" · ")[0] for c in reply.choices]
+
+    assert await offered("grief") == ["🕯️ Grief and loss"]
+    assert await offered("thank") == ["✉️ Thank-yous"]
+    assert await offered("a&e") == ["🚑 Emergency and resuscitation"]
+    assert await offered("emergancy") == ["🚑 Emergency and resuscitation"]
+    everything = await offered("")
+    assert everything[:3] == ["🐾 Animal care", "🎗️ Cancer care", "🧸 Children and families"]
+    assert len(everything) == 14
+
+
 async def test_nothing_the_bot_sends_pings_anyone_whatever_the_story_says(
     database: dict[str, str], tmp_path: Path
 ):
@@ -180,6 +222,9 @@ async def test_themes_lists_every_theme_with_description_and_count(bench: Bench)
     text = reply.text
     assert "🍼 **Neonatal intensive care** · `nicu` · 2 stories" in text
     assert "Tiny patients" in text
+    listed = [line.split("**")[1] for line in text.splitlines() if line.count("**") == 2]
+    assert listed[:3] == ["Animal care", "Cancer care", "Children and families"]
+    assert listed == sorted(listed, key=str.casefold)
 
 
 async def test_themes_pages_stay_inside_discords_limits_however_many_themes(

@@ -41,6 +41,8 @@ async def test_submit_approve_and_story_serves_it_here_only(bench: Bench):
     assert STORIES[0] in card["embeds"][0]["description"]
     assert field(card, "Sent by") == f"<@{MEMBER.id}> (Member)"
     assert field(card, "Credit") == "By name, as Member"
+    assert field(card, "Content notes") == "None"
+    assert field(card, "Findings") == "Nothing found"
     assert card["embeds"][0]["author"]["name"] == "🍼 Neonatal intensive care"
     assert card["pings"] == []
 
@@ -180,6 +182,7 @@ async def test_moderator_edit_shows_on_the_card_and_in_the_story(bench: Bench):
     )
 
     assert saved.ephemeral
+    assert saved.content == "Your edit is saved, and the card of submission #1 now shows it."
     card = card_of(bench, 1)
     assert field(card, "Edited").startswith("by Moderator")
     assert field(card, "Title") == "The midwife's name"
@@ -286,7 +289,7 @@ async def test_a_form_sent_across_a_restart_is_not_lost(bench: Bench):
     assert "submission #1" in sent.content
     card = card_of(bench, 1)
     assert "Anonymously" in field(card, "Credit")
-    assert field(card, "Content notes") == "serious illness of a child"
+    assert field(card, "Content notes") == "Serious illness of a child"
 
     reject = await bench.press(card, "bs:mod:reject:1", user=MODERATOR)
     await bench.restart()

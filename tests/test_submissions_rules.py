@@ -78,7 +78,9 @@ async def test_too_short_and_too_long_are_refused_with_the_limits(bench: Bench):
     handed_back(refused, long)
     assert cards(bench) == []
     mine = await bench.slash("submissions mine")
-    assert "not sent a story here yet" in mine.text
+    assert mine.embeds[0]["description"] == (
+        "You haven't shared a story here yet. Whenever you'd like to, `/submit` opens the form."
+    )
 
 
 async def test_three_waiting_is_the_most_until_one_is_decided(bench: Bench):
@@ -195,7 +197,7 @@ async def test_edit_from_the_findings_step_loses_nothing(bench: Bench):
 
     sent = await bench.submit(form, form_values(bench, STORIES[1], theme="surgery"))
     assert "submission #1" in sent.content
-    assert field(card_of(bench, 1), "Findings") == "None."
+    assert field(card_of(bench, 1), "Findings") == "Nothing found"
     stale = await bench.press(first.message, edit.replace("edit", "send"))
     assert "That draft is no longer here" in stale.content
 
@@ -253,3 +255,32 @@ async def test_moderator_role_comes_from_the_settings(bench: Bench):
     pressed = await bench.press(card_of(bench, 1), "bs:mod:approve:1", user=MODERATOR)
     assert pressed.type == 7
     assert MEMBER.id in bench.discord.dm_channels
+
+
+async def test_a_story_that_only_looks_long_is_counted_as_a_reader_sees_it(bench: Bench):
+    await turn_on(bench)
+    invisible = "\u200b\u3164\u2800" * 60  # 180 characters, none of them visible
+    refused = await submit(bench, invisible)
+    assert refused.content.startswith("Your story has 0 characters; please write at least 80")
+    handed_back(refused, invisible)
+
+    padded = "Thank you, nurse.\u200b" + "\u200b\u200d" * 70
+    refused = await submit(bench, padded)
+    assert refused.content.startswith("Your story has 17 characters; please write at least 80")
+    assert cards(bench) == []  # nothing reached the moderators
+
+
+async def test_every_part_of_the_form_reads_as_a_sentence_of_its_own(bench: Bench):
+    await turn_on(bench)
+    form = await bench.slash("submit")
+    labels = {c["label"]: c.get("description") for c in form.data["components"]}
+    assert labels["This story is mine to share"] == (
+        "I have taken out names and details that could identify a patient. Tick this to send it."
+    )
+    for label, description in labels.items():
+        assert label[:1].isupper(), label
+        assert description is None or not description[:1].islower(), description
+    # The theme select lists themes as members read them: by title.
+    select = next(c["component"] for c in form.data["components"] if c["label"] == "Theme")
+    titles = [o["label"] for o in select["options"][1:]]
+    assert titles == sorted(titles, key=str.casefold)

@@ -81,3 +81,20 @@ def test_long_excerpts_are_shortened():
     [finding] = find_all("https://example.org/" + "a" * 200)
     assert len(finding.excerpt) == textcheck.EXCERPT_LIMIT
     assert finding.excerpt.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("text", "seen"),
+    [
+        ("A nurse held my hand.", 21),
+        ("  A nurse\n\n\n held   my hand.  ", 21),  # a run of spaces reads as one
+        ("\u200b" * 90, 0),  # zero-width spaces
+        ("\u3164\u2800\u115f\u200d\ufeff\u2060\u00ad" * 20, 0),  # fillers, blank Braille, joiners
+        ("H\u200be\u200bl\u200bl\u200bo", 5),
+        ("cafe\u0301", 4),  # the accent sits on the e
+        ("\u202eevil\u202c", 4),  # direction overrides take no room
+        ("❤️ thank you", 11),  # the emoji's variation selector is not a second character
+    ],
+)
+def test_visible_length_counts_what_a_reader_sees(text: str, seen: int):
+    assert textcheck.visible_length(text) == seen

@@ -72,7 +72,7 @@ def test_an_ambiguous_word_names_the_closest_themes(catalogue: ThemeCatalogue):
     assert "`critical-care`" in caught.value.message
 
 
-@pytest.mark.parametrize("query", ["xyz", "zzzzqqq", "c", "ca"])
+@pytest.mark.parametrize("query", ["c", "ca"])
 def test_an_unknown_word_gets_at_most_three_real_suggestions(catalogue: ThemeCatalogue, query: str):
     with pytest.raises(UnknownTheme) as caught:
         catalogue.resolve(query)
@@ -81,6 +81,33 @@ def test_an_unknown_word_gets_at_most_three_real_suggestions(catalogue: ThemeCat
     assert set(caught.value.suggestions) <= slugs
     for slug in caught.value.suggestions:
         assert f"`{slug}`" in caught.value.message
+
+
+@pytest.mark.parametrize("query", ["xyz", "zzzzqqq"])
+def test_a_word_close_to_no_theme_gets_no_suggestions(catalogue: ThemeCatalogue, query: str):
+    with pytest.raises(UnknownTheme) as caught:
+        catalogue.resolve(query)
+    assert caught.value.suggestions == []
+    assert "`/themes`" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("query", "suggested"),
+    [
+        ("dentistry", []),
+        ("milestones", ["disability"]),  # a word of its description
+        ("hoping", ["pregnancy", "rare-disease"]),  # "Hoping, expecting…", "…and hope"
+        ("babies", ["nicu"]),  # "special care baby unit"
+        ("lonely people alone", ["end-of-life"]),
+    ],
+)
+def test_suggestions_come_from_words_of_titles_aliases_and_descriptions(
+    catalogue: ThemeCatalogue, query: str, suggested: list[str]
+):
+    with pytest.raises(UnknownTheme) as caught:
+        catalogue.resolve(query)
+    assert caught.value.suggestions == suggested
+    assert caught.value.message.endswith("`/themes` lists them all.")
 
 
 def test_an_empty_query_is_not_a_theme(catalogue: ThemeCatalogue):
@@ -100,9 +127,37 @@ def test_search_returns_at_most_limit(catalogue: ThemeCatalogue):
     assert catalogue.search("c", limit=2) == catalogue.search("c")[:2]
 
 
-def test_an_empty_query_lists_every_theme(catalogue: ThemeCatalogue):
-    assert [t.slug for t in catalogue.search("")] == sorted(t.slug for t in catalogue)
+def test_an_empty_query_lists_every_theme_by_title(catalogue: ThemeCatalogue):
+    titles = [t.title for t in catalogue.search("")]
+    assert titles == sorted((t.title for t in catalogue), key=str.casefold)
+    assert titles[:3] == ["Animal care", "Cancer care", "Children and families"]
     assert len(catalogue.search("  ")) == len(catalogue)
+    assert list(catalogue) == catalogue.search("")
+
+
+@pytest.mark.parametrize(
+    ("typed", "offered"),
+    [
+        ("grief", ["Grief and loss"]),
+        ("thank", ["Thank-yous"]),
+        ("a&e", ["Emergency and resuscitation"]),
+        ("gri", ["Grief and loss"]),
+        ("emerga", ["Emergency and resuscitation"]),  # a near miss while still typing
+        ("intensive c", ["Critical care", "Neonatal intensive care"]),  # prefix, then word
+        ("loss", ["Grief and loss"]),  # a word of the title
+    ],
+)
+def test_search_offers_only_themes_a_name_of_which_matches(
+    catalogue: ThemeCatalogue, typed: str, offered: list[str]
+):
+    assert [t.title for t in catalogue.search(typed)] == offered
+
+
+def test_search_puts_prefixes_before_words_before_near_misses(catalogue: ThemeCatalogue):
+    # "ca" starts "cancer" and "cardiac arrest" (an alias); "care" is only a word of others.
+    found = [t.slug for t in catalogue.search("ca")]
+    assert found[:2] == ["cancer", "emergency"]
+    assert {"animals", "critical-care"} <= set(found[2:])
 
 
 def test_search_finds_nothing_for_nonsense(catalogue: ThemeCatalogue):

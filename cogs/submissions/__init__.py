@@ -462,7 +462,7 @@ class Submissions(commands.Cog):
             notes=chosen_notes(answered),
         )
         await interaction.response.send_message(
-            f"Saved your edit of submission #{submission.id}; its card shows it.",
+            f"Your edit is saved, and the card of submission #{submission.id} now shows it.",
             ephemeral=True,
         )
         await self.refresh_card(submission)
@@ -489,7 +489,9 @@ class Submissions(commands.Cog):
                 view.add_item(WithdrawButton(submission.id))
         embed = discord.Embed(
             title="Your submissions in this server",
-            description="\n\n".join(lines) or "You have not sent a story here yet. `/submit`!",
+            description="\n\n".join(lines)
+            or "You haven't shared a story here yet. Whenever you'd like to, `/submit` opens "
+            "the form.",
             colour=0x8FB9A8,
         )
         return embed, view if view.children else None

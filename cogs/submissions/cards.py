@@ -52,8 +52,14 @@ def theme_name(catalogue: ThemeCatalogue, theme_id: int | None) -> str:
 
 def findings_text(findings: tuple[Finding, ...] | list[Finding]) -> str:
     if not findings:
-        return "None."
+        return "Nothing found"
     return _clip("\n".join(f"• {line}" for line in textcheck.summary_lines(list(findings))))
+
+
+def notes_text(notes: tuple[str, ...]) -> str:
+    """A card's content notes field, written like its neighbours: "Death, violence", "None"."""
+    said = describe(notes)
+    return said[:1].upper() + said[1:] if said else "None"
 
 
 def story_text(body: str, notes: tuple[str, ...]) -> str:
@@ -86,7 +92,7 @@ def card_embed(submission: Submission, catalogue: ThemeCatalogue) -> discord.Emb
     )
     embed.add_field(
         name="Content notes",
-        value=describe(submission.notes) if submission.notes else "None.",
+        value=notes_text(submission.notes),
         inline=True,
     )
     embed.add_field(name="Findings", value=findings_text(submission.findings), inline=False)

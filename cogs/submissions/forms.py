@@ -75,8 +75,8 @@ def theme_select(catalogue: ThemeCatalogue, chosen: int | None) -> discord.ui.Se
         custom_id="theme", min_values=1, max_values=1, required=True
     )
     select.add_option(label="Not sure", value=NOT_SURE, default=not chosen)
-    # Members read titles, not slugs: list them in the order they read.
-    for theme in sorted(catalogue, key=lambda t: t.title.casefold())[: SELECT_OPTIONS - 1]:
+    # The catalogue lists themes by title, the order members read them in.
+    for theme in list(catalogue)[: SELECT_OPTIONS - 1]:
         select.add_option(
             label=theme.title[:100],
             value=str(theme.id),
@@ -180,7 +180,8 @@ class SubmitForm(Form, title="Share a story"):
             discord.ui.Label(
                 text="This story is mine to share",
                 description=(
-                    "and names and details that could identify a patient are removed. Required."
+                    "I have taken out names and details that could identify a patient. "
+                    "Tick this to send it."
                 ),
                 component=self.consent,
             )
