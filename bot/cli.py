@@ -12,10 +12,12 @@ from pathlib import Path
 from bot.bundle import BundleError, validate
 from bot.errors import DomainError, NoStories
 from bot.notes import describe
+from bot.opening import DatabaseUnavailable, database_problem, opened_services
 from bot.services import open_services
 from bot.settings import Settings, SettingsError, load_settings
 
 TERMINAL_CHANNEL = 1
+DATABASE_SETTINGS = frozenset({"DATABASE_PATH", "DATABASE_URL"})
 
 
 def render_story(title: str, theme: str, body: str, notes: str, credit: str) -> str:
@@ -27,7 +29,7 @@ def render_story(title: str, theme: str, body: str, notes: str, credit: str) -> 
 
 
 async def story_in_terminal(settings: Settings, theme_query: str | None) -> str:
-    async with open_services(settings) as services:
+    async with opened_services(settings) as services:
         catalogue = services.library.catalogue
         theme = catalogue.resolve(theme_query) if theme_query else None
         story = await services.selector.next_story(
@@ -49,8 +51,11 @@ def run_story(env: Mapping[str, str], theme: str | None) -> int:
     try:
         settings = load_settings(env, require_token=False)
         print(asyncio.run(story_in_terminal(settings, theme)))
-    except (SettingsError, DomainError) as exc:
-        print(exc if isinstance(exc, SettingsError) else exc.message)
+    except (SettingsError, DatabaseUnavailable) as exc:
+        print(exc)
+        return 2
+    except DomainError as exc:
+        print(exc.message)
         return 2
     except BundleError as exc:
         print(f"The bundled library could not be loaded: {exc}")
@@ -79,12 +84,20 @@ def run_check(env: Mapping[str, str]) -> int:
         failures.extend(problems)
         if not problems:
             failures.extend(asyncio.run(_check_import(base)))
+    # A database setting that is wrong would be replaced by the default here: check only
+    # the database that was asked for, not one in the working folder nobody wanted.
+    if base is not None and not bad & DATABASE_SETTINGS:
+        problem = asyncio.run(database_problem(base))
+        if problem is not None:
+            failures.append(problem)
     if failures:
         print(f"{len(failures)} problem(s):")
         for failure in failures:
             print(f"  - {failure}")
         return 1
+    assert base is not None  # no failures, so the settings were read
     print("Settings and data are in order.")
+    print(f"The database is {base.describe_database()}.")
     return 0
 
 

@@ -10,7 +10,7 @@ import discord
 
 from bot.bundle import BundleError
 from bot.client import StoryBot
-from bot.services import open_services
+from bot.opening import DatabaseUnavailable, opened_services
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ def configure_logging(level: str) -> None:
 
 
 async def serve(settings: Settings) -> None:
-    async with open_services(settings) as services, StoryBot(services) as bot:
+    async with opened_services(settings) as services, StoryBot(services) as bot:
         await bot.start(settings.token)
 
 
@@ -39,6 +39,9 @@ def run(env: Mapping[str, str]) -> int:
     configure_logging(settings.log_level)
     try:
         asyncio.run(serve(settings))
+    except DatabaseUnavailable as exc:
+        print(exc)
+        return 2
     except BundleError as exc:
         print(f"The bundled library could not be loaded: {exc}")
         return 2
