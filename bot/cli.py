@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 import textwrap
 from collections.abc import Mapping
@@ -18,6 +19,12 @@ from bot.settings import Settings, SettingsError, load_settings
 
 TERMINAL_CHANNEL = 1
 DATABASE_SETTINGS = frozenset({"DATABASE_PATH", "DATABASE_URL"})
+
+
+def say_error(text: str) -> None:
+    """What stopped the command, for the person at the terminal: on standard error, so
+    that standard output keeps only what was asked for (a story, "in order")."""
+    print(text, file=sys.stderr)
 
 
 def render_story(title: str, theme: str, body: str, notes: str, credit: str) -> str:
@@ -52,13 +59,13 @@ def run_story(env: Mapping[str, str], theme: str | None) -> int:
         settings = load_settings(env, require_token=False)
         print(asyncio.run(story_in_terminal(settings, theme)))
     except (SettingsError, DatabaseUnavailable) as exc:
-        print(exc)
+        say_error(str(exc))
         return 2
     except DomainError as exc:
-        print(exc.message)
+        say_error(exc.message)
         return 2
     except BundleError as exc:
-        print(f"The bundled library could not be loaded: {exc}")
+        say_error(f"The bundled library could not be loaded: {exc}")
         return 2
     return 0
 
@@ -91,9 +98,9 @@ def run_check(env: Mapping[str, str]) -> int:
         if problem is not None:
             failures.append(problem)
     if failures:
-        print(f"{len(failures)} problem(s):")
+        say_error(f"{len(failures)} problem(s):")
         for failure in failures:
-            print(f"  - {failure}")
+            say_error(f"  - {failure}")
         return 1
     assert base is not None  # no failures, so the settings were read
     print("Settings and data are in order.")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import sys
 from collections.abc import Iterator, Mapping
 
 import aiohttp
 import discord
 
 from bot.bundle import BundleError
+from bot.cli import say_error
 from bot.client import StoryBot
 from bot.opening import DatabaseUnavailable, opened_services
 from bot.settings import Settings, SettingsError, load_settings
@@ -18,13 +20,35 @@ from bot.settings import Settings, SettingsError, load_settings
 log = logging.getLogger(__name__)
 
 
+# LOG_LEVEL=DEBUG is for the bot's own lines. Libraries stay at INFO even then (or as
+# quiet as LOG_LEVEL asks): aiosqlite logs every statement twice at DEBUG, hundreds of
+# lines a start, and discord.py's HTTP debug lines carry request bodies.
+OWN_LOGGERS = ("bot", "cogs")
+# The bot has no voice, so discord.py's warning at every start that the voice libraries
+# are missing is noise; exactly these two lines are dropped, nothing else it says.
+VOICE_WARNINGS = frozenset(
+    {
+        "PyNaCl is not installed, voice will NOT be supported",
+        "davey is not installed, voice will NOT be supported",
+    }
+)
+
+
+def _not_about_voice(record: logging.LogRecord) -> bool:
+    return record.getMessage() not in VOICE_WARNINGS
+
+
 def configure_logging(level: str) -> None:
+    """Log lines to standard error: the bot's own at ``level``, libraries' at INFO or above."""
+    own = logging.getLevelName(level)
     logging.basicConfig(
-        level=level,
+        level=max(own, logging.INFO),
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
-    # discord.py's HTTP debug lines carry request bodies; keep them out of INFO logs.
-    logging.getLogger("discord.http").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(own)
+    logging.getLogger("discord.client").addFilter(_not_about_voice)
 
 
 # Discord out of reach at start (no network yet, DNS not answering, Discord down) is
@@ -84,25 +108,25 @@ def run(env: Mapping[str, str]) -> int:
     try:
         settings = load_settings(env)
     except SettingsError as exc:
-        print(exc)
+        say_error(str(exc))
         return 2
     configure_logging(settings.log_level)
     try:
         asyncio.run(serve(settings))
     except DatabaseUnavailable as exc:
-        print(exc)
+        say_error(str(exc))
         return 2
     except BundleError as exc:
-        print(f"The bundled library could not be loaded: {exc}")
+        say_error(f"The bundled library could not be loaded: {exc}")
         return 2
     except discord.LoginFailure:
-        print(
+        say_error(
             "Discord refused the token in DISCORD_TOKEN: reset it in the Developer Portal "
             "(Bot > Reset Token) and paste the new one into .env."
         )
         return 2
     except discord.PrivilegedIntentsRequired:
-        print("Discord asked for a privileged intent this bot does not need; please report it.")
+        say_error("Discord asked for a privileged intent this bot does not need; please report it.")
         return 2
     except KeyboardInterrupt:
         log.info("stopped by keyboard interrupt")

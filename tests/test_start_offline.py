@@ -67,9 +67,11 @@ def until_tries(process: subprocess.Popen[str], tries: int, timeout: float = 30)
     while not seen.is_set() and process.poll() is None and time.monotonic() - began < timeout:
         seen.wait(0.1)
     process.send_signal(signal.SIGINT)
-    stdout, _ = process.communicate(timeout=30)
-    reader.join(timeout=5)
-    return stdout + "".join(lines)
+    process.wait(timeout=30)
+    # The reader alone reads standard error, to its end, so no line is lost between two.
+    reader.join(timeout=30)
+    assert process.stdout is not None
+    return process.stdout.read() + "".join(lines)
 
 
 @pytest.mark.parametrize(
@@ -89,3 +91,52 @@ def test_discord_out_of_reach_is_retried_with_back_off(tmp_path: Path, base_url:
     assert [int(m[1]) for m in tries[:3]] == [1, 2, 3]
     assert [int(m[3]) for m in tries[:3]] == [1, 2, 4]
     assert "stopped by keyboard interrupt" in text
+    # The bot has no voice: discord.py's warning about voice libraries is not shown.
+    assert "PyNaCl" not in text and "davey" not in text
+
+
+def test_debug_logs_show_the_bot_and_not_every_database_statement(tmp_path: Path):
+    process = start_offline(tmp_path, "http://127.0.0.1:9/api/v10", LOG_LEVEL="DEBUG")
+    text = until_tries(process, 1)
+    assert "Discord cannot be reached on try 1" in text
+    assert "aiosqlite" not in text
+    assert not re.search(r"DEBUG +discord\.", text)
+
+
+LOGGING = """
+import logging, sys
+from bot.startup import configure_logging
+configure_logging(sys.argv[1])
+logging.getLogger("bot.example").debug("the bot's own debug line")
+logging.getLogger("cogs.example").debug("a cog's own debug line")
+logging.getLogger("aiosqlite").debug("executing a statement")
+logging.getLogger("discord.gateway").debug("a gateway frame")
+logging.getLogger("discord.client").warning("PyNaCl is not installed, voice will NOT be supported")
+logging.getLogger("discord.client").warning("davey is not installed, voice will NOT be supported")
+logging.getLogger("discord.client").warning("some other warning worth seeing")
+logging.getLogger("discord.client").info("an ordinary line")
+"""
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "INFO", "WARNING"])
+def test_logging_keeps_libraries_quiet_and_drops_only_the_voice_warning(level: str):
+    result = subprocess.run(
+        [sys.executable, "-c", LOGGING, level],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout == ""
+    shown = [line.split(": ", 1)[1] for line in result.stderr.splitlines()]
+    expected = {
+        "DEBUG": [
+            "the bot's own debug line",
+            "a cog's own debug line",
+            "some other warning worth seeing",
+            "an ordinary line",
+        ],
+        "INFO": ["some other warning worth seeing", "an ordinary line"],
+        "WARNING": ["some other warning worth seeing"],
+    }
+    assert shown == expected[level]
