@@ -99,8 +99,12 @@ def test_check_opens_the_database_and_says_which(tmp_path: Path):
         assert conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] > 0
 
 
-def test_the_default_database_is_made_in_the_working_folder(tmp_path: Path):
-    result = run_bot(tmp_path, "story", DATABASE_PATH="")
+@pytest.mark.parametrize("command", [("story",), ("check",)], ids=["story", "check"])
+def test_the_default_database_is_made_in_the_working_folder(
+    tmp_path: Path, command: tuple[str, ...]
+):
+    # As the README says: the terminal commands create the bot's database where they run.
+    result = run_bot(tmp_path, *command, DISCORD_TOKEN=FAKE_TOKEN, DATABASE_PATH="")
     assert result.returncode == 0, output(result)
     assert (tmp_path / "bedside-stories.sqlite3").is_file()
 
