@@ -6,6 +6,7 @@ stories) or ``stories*.jsonl`` (one story a line, for very large libraries).
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import re
@@ -31,13 +32,32 @@ MAX_CREDIT = 200
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """One thing wrong in one file: where (as much of it as applies) and what."""
+
     file: str
+    # Empty when the problem is the file's, or a line's that is not an entry yet.
     entry: str
     field: str
     message: str
+    line: int | None = None
+    column: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.file}: entry {self.entry}: field '{self.field}': {self.message}"
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column is not None:
+            where += f", column {self.column}"
+        if self.entry:
+            where += f": entry {self.entry}"
+        if self.field:
+            where += f": field '{self.field}'"
+        return f"{where}: {self.message}"
+
+    @property
+    def whole_file(self) -> bool:
+        """Whether the file (or one of its lines) could not be read as entries at all."""
+        return not self.entry
 
 
 class BundleError(Exception):
@@ -86,6 +106,22 @@ class _Checker:
     def fail(self, entry: str, name: str, message: str) -> None:
         self.problems.append(Problem(self.file, entry, name, message))
 
+    def unreadable(self, exc: ValueError | OSError, line: int | None = None) -> None:
+        """The file, or one line of it, is not JSON text: say where, once."""
+        if isinstance(exc, json.JSONDecodeError):
+            # In a JSON Lines file the decoder saw one line: its line 1 is the file's `line`.
+            at = line if line is not None else exc.lineno
+            problem = Problem(
+                self.file, "", "", f"cannot be read as JSON: {exc.msg}", at, exc.colno
+            )
+        elif isinstance(exc, UnicodeDecodeError):
+            within = "line" if line is not None else "file"
+            message = f"is not UTF-8 text (byte {exc.start + 1} of the {within}); save it as UTF-8"
+            problem = Problem(self.file, "", "", message, line)
+        else:
+            problem = Problem(self.file, "", "", f"cannot be read: {exc}", line)
+        self.problems.append(problem)
+
     def text(
         self, raw: dict[str, Any], entry: str, name: str, limit: int, *, empty_ok: bool = False
     ) -> str:
@@ -132,29 +168,36 @@ _UNREADABLE = object()
 def _read_lines(path: Path, check: _Checker) -> Iterator[Any]:
     """A JSON Lines file an entry at a time: a million stories are never all in memory."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
+        # Bytes, decoded a line at a time, so that a line that is not UTF-8 is named by
+        # its number like one that is not JSON, and the lines after it are still read.
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if number == 1:
+                    # An editor's byte-order mark at the start is read past, not refused.
+                    raw = raw.removeprefix(codecs.BOM_UTF8)
                 try:
+                    line = raw.decode("utf-8")
+                    if not line.strip():
+                        continue
                     yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    check.fail(f"line {number}", "-", f"cannot be read as JSON: {exc}")
+                except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+                    check.unreadable(exc, number)
                     yield _UNREADABLE
-    except (OSError, UnicodeDecodeError) as exc:
-        check.fail("-", "-", f"cannot be read: {exc}")
+    except OSError as exc:
+        check.unreadable(exc)
 
 
 def _read_list(path: Path, check: _Checker) -> Iterable[Any]:
     if path.suffix == ".jsonl":
         return _read_lines(path, check)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        check.fail("-", "-", f"cannot be read as JSON: {exc}")
+        # utf-8-sig: an editor's byte-order mark at the start is read past, not refused.
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError
+        check.unreadable(exc)
         return []
     if not isinstance(data, list):
-        check.fail("-", "-", "must hold a JSON list")
+        check.fail("", "", "must hold a JSON list")
         return []
     return data
 
@@ -166,7 +209,7 @@ def parse_themes(path: Path) -> tuple[list[ThemeEntry], list[Problem]]:
     for index, raw in enumerate(_read_list(path, check), start=1):
         entry = f"#{index}"
         if not isinstance(raw, dict):
-            check.fail(entry, "-", "must be an object")
+            check.fail(entry, "", "must be an object")
             continue
         slug = check.text(raw, entry, "slug", 32)
         if slug:
@@ -197,10 +240,19 @@ def parse_themes(path: Path) -> tuple[list[ThemeEntry], list[Problem]]:
     return themes, check.problems
 
 
-def iter_stories(path: Path, theme_slugs: set[str]) -> Iterator[StoryEntry | Problem]:
-    """Every story of one file, or the problems of the entries that are wrong."""
+def iter_stories(
+    path: Path, theme_slugs: set[str] | None, seen: dict[str, str] | None = None
+) -> Iterator[StoryEntry | Problem]:
+    """Every story of one file, or the problems of the entries that are wrong.
+
+    ``theme_slugs`` None means the themes file could not be read: the stories' themes
+    are then left unchecked, or every story would be blamed for that one problem.
+    ``seen``, shared by the calls for several files, maps every key to the entry that
+    first used it, so a key used again in another file is named with both entries.
+    """
     check = _Checker(path.name)
-    seen: set[str] = set()
+    # key -> the number of the entry in this file that used it first
+    first: dict[str, int] = {}
     for index, raw in enumerate(_read_list(path, check), start=1):
         yield from check.problems
         check.problems.clear()
@@ -208,16 +260,21 @@ def iter_stories(path: Path, theme_slugs: set[str]) -> Iterator[StoryEntry | Pro
         if raw is _UNREADABLE:
             continue
         if not isinstance(raw, dict):
-            yield Problem(path.name, entry, "-", "must be an object")
+            yield Problem(path.name, entry, "", "must be an object")
             continue
         key = check.text(raw, entry, "key", 64)
         if key:
             entry = f"#{index} ({key})"
             if not KEY_RE.match(key):
                 check.fail(entry, "key", "use lower-case letters, digits and '-' only")
-            elif key in seen:
-                check.fail(entry, "key", "is used by another story in this file")
-            seen.add(key)
+            elif key in first:
+                check.fail(entry, "key", f"'{key}' is also the key of entry #{first[key]}")
+            elif seen is not None and key in seen:
+                check.fail(entry, "key", f"'{key}' is also the key of {seen[key]}")
+            else:
+                first[key] = index
+                if seen is not None:
+                    seen[key] = f"{path.name} entry #{index}"
         title = check.text(raw, entry, "title", MAX_TITLE)
         text = check.text(raw, entry, "text", MAX_TEXT)
         credit = check.text(raw, entry, "credit", MAX_CREDIT)
@@ -226,7 +283,7 @@ def iter_stories(path: Path, theme_slugs: set[str]) -> Iterator[StoryEntry | Pro
         themes = check.strings(raw, entry, "themes")
         if "themes" in raw and not themes:
             check.fail(entry, "themes", "needs at least one theme")
-        for slug in themes:
+        for slug in themes if theme_slugs is not None else ():
             if slug not in theme_slugs:
                 check.fail(entry, "themes", f"'{slug}' is not a theme in {THEMES_FILE}")
         notes = check.strings(raw, entry, "notes")
@@ -247,11 +304,18 @@ class Bundle:
     themes: list[ThemeEntry]
     story_files: list[Path]
 
+    def slugs(self, problems: list[Problem]) -> set[str] | None:
+        """The theme slugs to check stories against; None when themes.json itself could
+        not be read, so that its one problem is not reported again for every story."""
+        if any(p.file == THEMES_FILE and p.whole_file for p in problems):
+            return None
+        return {t.slug for t in self.themes}
+
 
 def _read_bundle(data_dir: Path) -> tuple[Bundle, list[Problem]]:
     path = data_dir / THEMES_FILE
     if not path.is_file():
-        raise BundleError([Problem(THEMES_FILE, "-", "-", f"is missing from {data_dir}")])
+        raise BundleError([Problem(THEMES_FILE, "", "", f"is missing from {data_dir}")])
     themes, problems = parse_themes(path)
     return Bundle(themes, story_files(data_dir)), problems
 
@@ -261,7 +325,7 @@ def load_themes(data_dir: Path) -> Bundle:
     bundle, problems = _read_bundle(data_dir)
     if problems:
         # A bad themes file must not hide the stories' problems: one fix-up, not several.
-        slugs = {t.slug for t in bundle.themes}
+        slugs = bundle.slugs(problems)
         for path in bundle.story_files:
             problems.extend(p for p in iter_stories(path, slugs) if isinstance(p, Problem))
         raise BundleError(problems)
@@ -274,23 +338,23 @@ def validate(data_dir: Path) -> list[Problem]:
         bundle, problems = _read_bundle(data_dir)
     except BundleError as exc:
         return exc.problems
-    slugs = {t.slug for t in bundle.themes}
-    keys: dict[str, str] = {}
+    slugs = bundle.slugs(problems)
+    seen: dict[str, str] = {}
     used: set[str] = set()
     if not bundle.story_files:
-        problems.append(Problem("stories*.json", "-", "-", f"no story file in {data_dir}"))
+        problems.append(Problem("stories*.json", "", "", f"there is no story file in {data_dir}"))
+    story_problems = False
     for path in bundle.story_files:
-        for item in iter_stories(path, slugs):
+        for item in iter_stories(path, slugs, seen):
             if isinstance(item, Problem):
                 problems.append(item)
+                story_problems = True
                 continue
-            if item.key in keys and keys[item.key] != path.name:
-                problems.append(
-                    Problem(path.name, item.key, "key", f"is also used in {keys[item.key]}")
-                )
-            keys[item.key] = path.name
             used.update(item.themes)
-    for theme in bundle.themes:
-        if theme.slug not in used and bundle.story_files:
-            problems.append(Problem(THEMES_FILE, theme.slug, "slug", "no story has this theme"))
+    # A story that could not be read may well be the one with that theme: ask only once
+    # every story was read, or one missing comma reads as a dozen unused themes.
+    if bundle.story_files and not story_problems:
+        for theme in bundle.themes:
+            if theme.slug not in used:
+                problems.append(Problem(THEMES_FILE, theme.slug, "slug", "no story has this theme"))
     return problems

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 import textwrap
 from collections.abc import Awaitable, Callable, Mapping
@@ -13,12 +14,20 @@ from pathlib import Path
 from bot.bundle import BundleError, validate
 from bot.errors import DomainError, NoStories, UnknownTheme
 from bot.notes import describe
+from bot.opening import DatabaseUnavailable, database_problem, opened_services
 from bot.services import open_services
 from bot.settings import Settings, SettingsError, load_settings
 from bot.words import counted
 
 TERMINAL_CHANNEL = 1
 THEMES_COMMAND = "`python -m bot themes`"
+DATABASE_SETTINGS = frozenset({"DATABASE_PATH", "DATABASE_URL"})
+
+
+def say_error(text: str) -> None:
+    """What stopped the command, for the person at the terminal: on standard error, so
+    that standard output keeps only what was asked for (a story, "in order")."""
+    print(text, file=sys.stderr)
 
 
 def render_story(title: str, theme: str, body: str, notes: str, credit: str) -> str:
@@ -30,7 +39,7 @@ def render_story(title: str, theme: str, body: str, notes: str, credit: str) -> 
 
 
 async def story_in_terminal(settings: Settings, theme_query: str | None) -> str:
-    async with open_services(settings) as services:
+    async with opened_services(settings) as services:
         catalogue = services.library.catalogue
         theme = catalogue.resolve(theme_query) if theme_query else None
         story = await services.selector.next_story(
@@ -50,7 +59,7 @@ async def story_in_terminal(settings: Settings, theme_query: str | None) -> str:
 
 async def themes_in_terminal(settings: Settings) -> str:
     """Every theme by title, with its slug, description and number of stories."""
-    async with open_services(settings) as services:
+    async with opened_services(settings) as services:
         catalogue = services.library.catalogue
         counts = await services.library.counts(0)
     lines = [
@@ -70,13 +79,16 @@ def _run(env: Mapping[str, str], make: Callable[[Settings], Awaitable[str]]) -> 
         settings = load_settings(env, require_token=False)
         print(asyncio.run(make(settings)))
     except UnknownTheme as exc:
-        print(exc.sentence(THEMES_COMMAND))
+        say_error(exc.sentence(THEMES_COMMAND))
         return 2
-    except (SettingsError, DomainError) as exc:
-        print(exc if isinstance(exc, SettingsError) else exc.message)
+    except (SettingsError, DatabaseUnavailable) as exc:
+        say_error(str(exc))
+        return 2
+    except DomainError as exc:
+        say_error(exc.message)
         return 2
     except BundleError as exc:
-        print(f"The bundled library could not be loaded: {exc}")
+        say_error(f"The bundled library could not be loaded: {exc}")
         return 2
     return 0
 
@@ -110,12 +122,20 @@ def run_check(env: Mapping[str, str]) -> int:
         failures.extend(problems)
         if not problems:
             failures.extend(asyncio.run(_check_import(base)))
+    # A database setting that is wrong would be replaced by the default here: check only
+    # the database that was asked for, not one in the working folder nobody wanted.
+    if base is not None and not bad & DATABASE_SETTINGS:
+        problem = asyncio.run(database_problem(base))
+        if problem is not None:
+            failures.append(problem)
     if failures:
-        print(f"{counted(len(failures), 'problem')}:")
+        say_error(f"{counted(len(failures), 'problem')}:")
         for failure in failures:
-            print(f"  - {failure}")
+            say_error(f"  - {failure}")
         return 1
+    assert base is not None  # no failures, so the settings were read
     print("Settings and data are in order.")
+    print(f"The database is {base.describe_database()}.")
     return 0
 
 

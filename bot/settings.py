@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from bot.database_url import DatabaseChoice, choose_database, redact_url
+from bot.database_url import DEFAULT_DATABASE, DatabaseChoice, choose_database, redact_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
@@ -150,7 +151,47 @@ def _database(r: _Reader) -> DatabaseChoice:
     choice = choose_database(r.raw("DATABASE_PATH"), r.raw("DATABASE_URL"))
     if choice.problem is not None:
         r.refuse(choice.problem, *choice.names)
+    elif choice.path is not None:
+        problem = sqlite_file_problem(choice.path, choice.setting)
+        if problem is not None:
+            r.refuse(problem, choice.setting)
     return choice
+
+
+def sqlite_fix(setting: str) -> str:
+    """How to name a SQLite file that will do, in the words of the variable used."""
+    if setting == "DATABASE_PATH":
+        return (
+            "point it at a file in a folder this user can write to, or unset it to use the "
+            f"default {DEFAULT_DATABASE}"
+        )
+    return f"name a file in a folder this user can write to, such as sqlite:///{DEFAULT_DATABASE}"
+
+
+def sqlite_file_problem(path: Path, setting: str) -> str | None:
+    """What stops SQLite from keeping its file at ``path``, as far as can be told unopened.
+
+    SQLite writes its log and lock files beside the database, so the folder must be
+    writable even when the file exists. A folder that is missing is created on open, so
+    the question is whether the nearest one that exists lets us. What this cannot see
+    (a file system that refuses files, such as /proc) the opener reports instead.
+    """
+    fix = sqlite_fix(setting)
+    try:
+        if path.is_dir():
+            return f"{setting} names {path}, which is a folder, not a file; {fix}."
+        if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+            return f"{setting} names {path}, which this user cannot read and write; {fix}."
+        folder = path.absolute().parent
+        while not folder.exists():
+            folder = folder.parent
+    except OSError as exc:  # a folder on the way that this user may not look into
+        return f"{setting} names {path}, which cannot be reached ({exc.strerror}); {fix}."
+    if not folder.is_dir():
+        return f"{setting} names {path}, but {folder} is a file, not a folder; {fix}."
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"{setting} names {path}, but this user cannot write in {folder}; {fix}."
+    return None
 
 
 def _data_dir(r: _Reader) -> Path:

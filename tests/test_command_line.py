@@ -126,7 +126,27 @@ def test_themes_lists_every_theme_by_title_with_slug_description_and_count(tmp_p
 def test_check_says_all_is_in_order(tmp_path: Path):
     result = run_bot(tmp_path, "check", DISCORD_TOKEN=FAKE_TOKEN)
     assert result.returncode == 0, output(result)
-    assert result.stdout.strip() == "Settings and data are in order."
+    assert result.stdout.splitlines()[0] == "Settings and data are in order."
+
+
+def test_errors_go_to_standard_error_and_answers_to_standard_output(tmp_path: Path):
+    refused = run_bot(tmp_path)
+    assert refused.stdout == ""
+    assert refused.stderr.startswith("DISCORD_TOKEN is not set")
+
+    unknown = run_bot(tmp_path, "story", "xyz")
+    assert unknown.stdout == ""
+    assert unknown.stderr.startswith("I don't know a theme called")
+
+    problems = run_bot(tmp_path, "check", LOG_LEVEL="LOUD")
+    assert problems.stdout == ""
+    assert problems.stderr.splitlines()[0] == "2 problems:"
+
+    story = run_bot(tmp_path, "story", "nicu")
+    assert story.stdout.startswith("🍼 Neonatal intensive care")
+    in_order = run_bot(tmp_path, "check", DISCORD_TOKEN=FAKE_TOKEN)
+    assert in_order.stdout.startswith("Settings and data are in order.")
+    assert (story.stderr, in_order.stderr) == ("", "")
 
 
 def test_check_names_every_bad_setting_at_once(tmp_path: Path):

@@ -275,8 +275,8 @@ async def test_a_story_lines_file_with_broken_lines_names_each_and_imports_nothi
     with pytest.raises(BundleError) as caught:
         async with open_services(settings_at(database, data)):
             pass
-    found = {(p.file, p.entry) for p in caught.value.problems}
-    assert found == {("stories-more.jsonl", "line 2"), ("stories-more.jsonl", "#4")}
+    found = {(p.file, p.line, p.entry) for p in caught.value.problems}
+    assert found == {("stories-more.jsonl", 2, ""), ("stories-more.jsonl", None, "#4")}
     assert "cannot be read as JSON" in str(caught.value)
     assert "must be an object" in str(caught.value)
 

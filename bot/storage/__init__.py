@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.settings import Settings
+from bot.storage.errors import StorageUnavailable
 from bot.stores import Storage
 
 
@@ -29,4 +30,4 @@ async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
         yield storage
 
 
-__all__ = ["open_storage"]
+__all__ = ["StorageUnavailable", "open_storage"]
