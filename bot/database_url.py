@@ -31,6 +31,10 @@ class DatabaseChoice:
     names: tuple[str, ...] = ()
 
 
+# libpq's keyword form ("host=db password=x"), which asyncpg accepts too.
+_KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
 def _refused(sentence: str, *names: str) -> DatabaseChoice:
     return DatabaseChoice(Path(DEFAULT_DATABASE), None, names[0], sentence, names)
 
@@ -124,16 +128,27 @@ def _postgresql(url: str) -> DatabaseChoice:
 
 
 def redact_url(url: str) -> str:
-    """``url`` with any password, in the user part or the options, shown as ``***``."""
-    parts = urlsplit(url)
+    """``url`` with any password replaced by ``***``, safe to log or show.
+
+    A password can sit in three places: ``user:password@``, ``?password=``, or a keyword
+    string; all three are hidden. What cannot be parsed is not shown at all.
+    """
+    if "://" not in url:
+        return _KEYWORD_PASSWORD.sub(rf"\g<1>{HIDDEN}", url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<a URL that cannot be read>"
     netloc = parts.netloc
-    if parts.password is not None:
-        user, _, host = netloc.rpartition("@")
-        netloc = f"{user.split(':', 1)[0]}:{HIDDEN}@{host}"
+    # rpartition: a password may itself contain "@" if it was not percent-encoded.
+    userinfo, at, hosts = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:{HIDDEN}@{hosts}"
     query = parts.query
-    options = parse_qsl(query, keep_blank_values=True)
-    if any(key.lower() == "password" for key, _ in options):
-        query = urlencode(
-            [(k, HIDDEN if k.lower() == "password" else v) for k, v in options], safe="*"
-        )
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(key.lower() == "password" for key, _ in pairs):
+            shown = [(k, HIDDEN if k.lower() == "password" else v) for k, v in pairs]
+            query = urlencode(shown, safe="/*")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

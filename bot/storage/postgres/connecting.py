@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 
+from bot.database_url import redact_url
 from bot.storage.errors import StorageUnavailable
 
-HIDDEN = "***"
-# libpq's keyword form ("host=db password=x"), which asyncpg accepts too.
-_KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 URL_SHAPE = "postgresql://user:password@host:5432/database"
-
-
-def redact_url(url: str) -> str:
-    """``url`` with any password replaced by ``***``, safe to log or show.
-
-    A password can sit in three places: ``user:password@``, ``?password=``, or a keyword
-    string; all three are hidden. What cannot be parsed is not shown at all.
-    """
-    if "://" not in url:
-        return _KEYWORD_PASSWORD.sub(rf"\g<1>{HIDDEN}", url)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<a URL that cannot be read>"
-    netloc = parts.netloc
-    # rpartition: a password may itself contain "@" if it was not percent-encoded.
-    userinfo, at, hosts = netloc.rpartition("@")
-    if at and ":" in userinfo:
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:{HIDDEN}@{hosts}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(key.lower() == "password" for key, _ in pairs):
-            shown = [(k, HIDDEN if k.lower() == "password" else v) for k, v in pairs]
-            query = urlencode(shown, safe="/*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def _database_name(url: str) -> str:

@@ -9,11 +9,12 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+from bot.storage.migration_files import Migration, bundled_migrations
 
 log = logging.getLogger(__name__)
 
@@ -55,21 +56,9 @@ def _split_statements(script: str) -> list[str]:
     return statements
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """Every bundled migration as (version, name, sql), oldest first."""
-    found = []
-    folder = resources.files(MIGRATIONS_PACKAGE).joinpath("migrations")
-    for entry in folder.iterdir():
-        name = entry.name
-        if not name.endswith(".sql"):
-            continue
-        version = int(name.split("_", 1)[0])
-        found.append((version, name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    versions = [v for v, _, _ in found]
-    if len(set(versions)) != len(versions):
-        raise RuntimeError("two migrations share a version number")
-    return found
+def migrations() -> list[Migration]:
+    """Every bundled SQLite migration, oldest first."""
+    return bundled_migrations(MIGRATIONS_PACKAGE)
 
 
 class Database:

@@ -166,7 +166,14 @@ async def draw_many(
 async def prewarm(db: Database) -> None:
     """Read the tables every draw needs once, on a connection of its own, like a
     database's prewarm at boot, so that early draws need not wait for the disk."""
-    conn = await aiosqlite.connect(db.path, isolation_level=None)
+    # aiosqlite opens on a thread of its own that cannot be stopped: cancelled meanwhile,
+    # the opening is waited for and closed, or the thread would report to a closed loop.
+    opening = asyncio.ensure_future(aiosqlite.connect(db.path, isolation_level=None))
+    try:
+        conn = await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        await (await opening).close()
+        raise
     try:
         await conn.execute("PRAGMA query_only=1")
         for sql in PREWARM_SQL:
