@@ -18,8 +18,11 @@ from tests.test_command_line import SETTING_NAMES
 
 # The test points discord.py at an address where Discord is not, as the bench points it
 # at the stand-in; the bot itself is started as `python -m bot` starts it.
+# Ctrl-C is what the test sends to stop it; a shell that started the suite in the
+# background has it ignored, and a child inherits that, so the bot is given it back.
 START = """
-import sys, discord.http
+import signal, sys, discord.http
+signal.signal(signal.SIGINT, signal.default_int_handler)
 discord.http.Route.BASE = sys.argv[1]
 from bot.__main__ import main
 sys.exit(main([]))
