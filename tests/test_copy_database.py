@@ -28,7 +28,7 @@ STORY_CHANNEL = 1300000000000000076
 OTHER_CHANNEL = 1300000000000000077
 SHORT = "A nurse held my hand."
 # How many /story answers each channel has had before the copy, and how many are compared
-# after it: all within one round (7 emergency stories, 25 in all), whose next stories are
+# after it: all within one round (7 emergency stories, 24 in all), whose next stories are
 # fixed by the round's seed and position, so the copy must give the very same ones.
 EMERGENCY_BEFORE, EMERGENCY_AFTER = 2, 5
 ANY_BEFORE, ANY_AFTER = 3, 6
@@ -136,7 +136,6 @@ async def test_every_table_is_copied_with_its_rows_counted(copied: Copied):
     assert expected["daily_posts"] == 1
     assert expected["guild_settings"] == 1
     assert copied.report.rows == sum(expected.values())
-    assert "***" in copied.report.target or "@" not in copied.report.target
 
 
 async def test_each_channel_carries_on_its_round_with_the_same_next_stories(copied: Copied):
