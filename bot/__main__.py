@@ -1,4 +1,5 @@
-"""`python -m bot` runs the bot; `story [theme]`, `themes` and `check` help at a terminal."""
+"""`python -m bot` runs the bot; `story [theme]`, `themes`, `check` and `copy-database`
+help at a terminal."""
 
 from __future__ import annotations
 
@@ -20,6 +21,21 @@ def main(argv: list[str] | None = None) -> int:
     story.add_argument("theme", nargs="*", help="a theme such as nicu; empty for any")
     sub.add_parser("themes", help="list the themes, their slugs and how many stories each has")
     sub.add_parser("check", help="check the settings and the bundled data")
+    copy = sub.add_parser(
+        "copy-database",
+        help="copy the SQLite database into an empty PostgreSQL database",
+        description=(
+            "Copy every table of the SQLite database the settings name (DATABASE_PATH) into "
+            "an empty PostgreSQL database, and check the row counts table by table. A "
+            "target that holds any row is refused, and a copy that fails leaves it empty."
+        ),
+    )
+    copy.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="the PostgreSQL database to copy into, e.g. postgresql://user:password@host/db",
+    )
     args = parser.parse_args(argv)
 
     # .env fills in what the environment does not already set. It is looked for from the
@@ -36,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.cli import run_themes
 
         return run_themes(env)
+    if args.command == "copy-database":
+        from bot.cli import run_copy_database
+
+        return run_copy_database(env, args.to)
     if args.command == "check":
         from bot.cli import run_check
 

@@ -1,5 +1,5 @@
-"""The terminal commands: `story` to read one offline, `themes` to see what there is, and
-`check` to validate settings and data."""
+"""The terminal commands: `story` to read one offline, `themes` to see what there is,
+`check` to validate settings and data, and `copy-database` to move up to PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,18 +10,29 @@ import textwrap
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.bundle import BundleError, validate
 from bot.errors import DomainError, NoStories, UnknownTheme
 from bot.notes import describe
-from bot.opening import DatabaseUnavailable, database_problem, opened_services
+from bot.opening import (
+    DatabaseUnavailable,
+    database_failures,
+    database_problem,
+    opened_services,
+)
 from bot.services import open_services
 from bot.settings import Settings, SettingsError, load_settings
 from bot.words import counted
 
+if TYPE_CHECKING:
+    from bot.storage.copying import CopyReport
+
 TERMINAL_CHANNEL = 1
 THEMES_COMMAND = "`python -m bot themes`"
 DATABASE_SETTINGS = frozenset({"DATABASE_PATH", "DATABASE_URL"})
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+POSTGRES_SHAPE = "postgresql://user:password@host:5432/database"
 
 
 def say_error(text: str) -> None:
@@ -73,6 +84,49 @@ async def themes_in_terminal(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+async def copy_in_terminal(settings: Settings, target: str) -> str:
+    """Copy the SQLite database the settings name into the PostgreSQL one at ``target``."""
+    # The target is never repeated back: whatever was typed there may hold a password.
+    if not target.strip().lower().startswith(POSTGRES_SCHEMES):
+        raise DatabaseUnavailable(
+            f"--to takes the URL of the PostgreSQL database to copy into, such as "
+            f"{POSTGRES_SHAPE}; the SQLite database copied is the one DATABASE_PATH names."
+        )
+    if settings.database_path is None:
+        raise DatabaseUnavailable(
+            f"copy-database copies a SQLite database, but {settings.database_setting} names "
+            f"{settings.describe_database()}; set DATABASE_PATH to the SQLite file to copy."
+        )
+    try:
+        from bot.storage.copying import copy_sqlite_to_postgres
+    except ModuleNotFoundError as exc:
+        if exc.name != "asyncpg":
+            raise
+        raise DatabaseUnavailable(
+            "copy-database needs the PostgreSQL driver, which is not installed; install it "
+            "with pip install -e '.[postgres]'."
+        ) from None
+    async with database_failures(settings):
+        report = await copy_sqlite_to_postgres(settings.database_path, target.strip())
+    return render_copy(report)
+
+
+def render_copy(report: CopyReport) -> str:
+    """What was copied, table by table, and that every count was checked."""
+    name_width = max(len(t.name) for t in report.tables)
+    count_width = max(len(f"{t.rows:,}") for t in report.tables)
+    lines = [
+        f"Copied the SQLite file {report.source} into the PostgreSQL database {report.target}:"
+    ]
+    lines += [f"  {t.name:<{name_width}}  {t.rows:>{count_width},}" for t in report.tables]
+    lines += [
+        f"Every table has as many rows in PostgreSQL as in SQLite: "
+        f"{counted(report.rows, 'row')} in {counted(len(report.tables), 'table')}.",
+        "To serve from the copy, set DATABASE_URL to it and remove DATABASE_PATH.",
+    ]
+    return "\n".join(lines)
+
+
 def _run(env: Mapping[str, str], make: Callable[[Settings], Awaitable[str]]) -> int:
     """Print what ``make`` writes, or the one sentence that says why it could not."""
     try:
@@ -99,6 +153,10 @@ def run_story(env: Mapping[str, str], theme: str | None) -> int:
 
 def run_themes(env: Mapping[str, str]) -> int:
     return _run(env, themes_in_terminal)
+
+
+def run_copy_database(env: Mapping[str, str], target: str) -> int:
+    return _run(env, lambda settings: copy_in_terminal(settings, target))
 
 
 def run_check(env: Mapping[str, str]) -> int:

@@ -68,6 +68,22 @@ async def _let_the_driver_finish() -> None:
 
 
 @asynccontextmanager
+async def database_failures(settings: Settings) -> AsyncIterator[None]:
+    """A failure of the block to open the database ``settings`` name, as DatabaseUnavailable;
+    anything else goes up as it is."""
+    try:
+        yield
+    except StorageUnavailable as exc:
+        # Already the one sentence, with the password left out.
+        raise DatabaseUnavailable(exc.message) from None
+    except OPEN_ERRORS as exc:
+        if not _is_about_the_database(settings, exc):
+            raise
+        await _let_the_driver_finish()
+        raise unavailable(settings, exc) from exc
+
+
+@asynccontextmanager
 async def opened_services(settings: Settings) -> AsyncIterator[Services]:
     """:func:`open_services`, with a failure to open the database as DatabaseUnavailable.
 
@@ -75,16 +91,8 @@ async def opened_services(settings: Settings) -> AsyncIterator[Services]:
     setting's fault and keeps its own traceback.
     """
     async with AsyncExitStack() as stack:
-        try:
+        async with database_failures(settings):
             services = await stack.enter_async_context(open_services(settings))
-        except StorageUnavailable as exc:
-            # Already the one sentence, with the password left out.
-            raise DatabaseUnavailable(exc.message) from None
-        except OPEN_ERRORS as exc:
-            if not _is_about_the_database(settings, exc):
-                raise
-            await _let_the_driver_finish()
-            raise unavailable(settings, exc) from exc
         yield services
 
 

@@ -20,37 +20,41 @@ def _database_name(url: str) -> str:
     return path or "the database"
 
 
-def unavailable(exc: BaseException, url: str) -> StorageUnavailable | None:
+def unavailable(
+    exc: BaseException, url: str, setting: str = "DATABASE_URL"
+) -> StorageUnavailable | None:
     """The one sentence for a failure to connect, or None if ``exc`` is not one.
 
-    Only the redacted URL goes into the sentence; the caller raises it ``from None`` so
-    that the driver's own message (which may quote the URL) is not chained under it.
+    ``setting`` is where the URL came from (``--to`` for copy-database), named so the
+    reader knows what to correct. Only the redacted URL goes into the sentence; the caller
+    raises it ``from None`` so that the driver's own message (which may quote the URL) is
+    not chained under it.
     """
     shown = redact_url(url)
     if isinstance(exc, asyncpg.InvalidCatalogNameError):
         name = _database_name(url)
         return StorageUnavailable(
-            f"The database named in DATABASE_URL ({shown}) does not exist on that server; "
-            f"create it (for example `createdb {name}`) or correct the name in DATABASE_URL."
+            f"The database named in {setting} ({shown}) does not exist on that server; "
+            f"create it (for example `createdb {name}`) or correct the name in {setting}."
         )
     if isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError):
         return StorageUnavailable(
-            f"The PostgreSQL server at DATABASE_URL ({shown}) refused that user name or "
-            "password; correct them in DATABASE_URL or grant that user access."
+            f"The PostgreSQL server at {setting} ({shown}) refused that user name or "
+            f"password; correct them in {setting} or grant that user access."
         )
     if isinstance(exc, asyncpg.CannotConnectNowError | asyncpg.TooManyConnectionsError):
         return StorageUnavailable(
-            f"The PostgreSQL server at DATABASE_URL ({shown}) is not taking connections now "
-            "(starting, stopping or full); start the bot again in a moment or raise the "
+            f"The PostgreSQL server at {setting} ({shown}) is not taking connections now "
+            "(starting, stopping or full); try again in a moment or raise the "
             "server's max_connections."
         )
     if isinstance(exc, OSError | TimeoutError | asyncpg.PostgresConnectionError):
         return StorageUnavailable(
-            f"No PostgreSQL server answers at DATABASE_URL ({shown}); start the server, or "
-            "correct the host and port in DATABASE_URL."
+            f"No PostgreSQL server answers at {setting} ({shown}); start the server, or "
+            f"correct the host and port in {setting}."
         )
     if isinstance(exc, asyncpg.ClientConfigurationError | ValueError):
         return StorageUnavailable(
-            f"DATABASE_URL is not a PostgreSQL URL that can be read; write it as {URL_SHAPE}."
+            f"{setting} is not a PostgreSQL URL that can be read; write it as {URL_SHAPE}."
         )
     return None

@@ -194,11 +194,13 @@ async def open_postgres(
     min_size: int = POOL_MIN,
     max_size: int = POOL_MAX,
     command_timeout: float = COMMAND_TIMEOUT,
+    setting: str = "DATABASE_URL",
 ) -> AsyncIterator[PgDatabase]:
     """Open a pool on ``url``, migrated to the newest schema; closed when the block ends.
 
     Raises :class:`~bot.storage.errors.StorageUnavailable` if the server cannot be reached,
-    refuses the login, or has no such database.
+    refuses the login, or has no such database; its sentence names ``setting`` as where
+    ``url`` came from.
     """
     shown = redact_url(url)
     try:
@@ -211,7 +213,7 @@ async def open_postgres(
             server_settings={"application_name": APPLICATION_NAME},
         )
     except CONNECT_FAILURES as exc:
-        problem = unavailable(exc, url)
+        problem = unavailable(exc, url, setting)
         if problem is None:
             raise
         # Only the type: the caller shows the sentence, and the driver's text may hold the URL.
