@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from bot.database_url import DEFAULT_DATABASE, DatabaseChoice, choose_database, redact_url
-from bot.sharding import parse_shard_ids
+from bot.sharding import ShardSlice, parse_shard_ids
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
@@ -76,6 +76,14 @@ class Settings:
     def database_engine(self) -> str:
         """``"sqlite"`` or ``"postgresql"``."""
         return "postgresql" if self.database_url is not None else "sqlite"
+
+    @property
+    def shard_slice(self) -> ShardSlice:
+        """The servers this process serves, as shards; all of them without SHARD_COUNT
+        (SHARD_IDS needs it, so such a process runs every shard there is)."""
+        if self.shard_count is None:
+            return ShardSlice.everything()
+        return ShardSlice.of(self.shard_count, self.shard_ids)
 
     def describe_database(self) -> str:
         """The database in words, for people: the password is never part of it."""

@@ -6,6 +6,8 @@ of a snowflake are its creation time, so servers spread evenly over the shards.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -48,3 +50,37 @@ def parse_shard_ids(text: str) -> list[int]:
             raise ValueError(part)
         found += range(first, last + 1)
     return found
+
+
+# A server's id in a log line, as the bot writes them: "guild 1300...", "guild=1300...".
+_GUILD_IN_LINE = re.compile(r"\bguild(?:_id)?[ =:]+(\d{15,21})\b")
+
+
+class ShardTag(logging.Filter):
+    """Adds ``shard`` to every log record: `` shard=N`` when the line is about a server
+    (a ``guild_id`` given in ``extra``, or "guild <id>" in the text), else nothing.
+
+    With several processes each running some shards, an operator reading one server's
+    trouble needs to know which process to look at. ``count`` is learnt at the first
+    identify when Discord chose it; until then lines carry no shard.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count: int | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.shard = ""
+        if self.count is None:
+            return True
+        guild_id = getattr(record, "guild_id", None)
+        if guild_id is None:
+            found = _GUILD_IN_LINE.search(record.getMessage())
+            guild_id = int(found.group(1)) if found else None
+        if guild_id is not None:
+            record.shard = f" shard={shard_of(int(guild_id), self.count)}"
+        return True
+
+
+# One per process: the logging handlers carry it and the bot tells it the shard count.
+SHARD_TAG = ShardTag()
