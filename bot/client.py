@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hashlib
 import importlib
@@ -18,6 +19,7 @@ from discord.ext import commands
 import cogs
 from bot.errors import DomainError
 from bot.services import Services
+from bot.sharding import SHARD_TAG
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +124,36 @@ class StoryTree(app_commands.CommandTree["StoryBot"]):
         await answer_error(interaction, error)
 
 
-class StoryBot(commands.Bot):
+# Discord lets one IDENTIFY per rate-limit bucket (shard id % max_concurrency) every 5 s.
+IDENTIFY_SPACING = 5.0
+
+
+class IdentifyGate:
+    """Spaces this process's identifies per bucket, as Discord asks.
+
+    discord.py waits 5 s before every identify but the first, whatever the bucket; a bot
+    given max_concurrency 16 can start 16 shards at once instead of one every 5 s.
+    """
+
+    def __init__(self) -> None:
+        self.max_concurrency: int | None = None
+        self._last: dict[int, float] = {}
+        self._lock = asyncio.Lock()
+
+    async def wait(self, shard_id: int) -> None:
+        assert self.max_concurrency is not None
+        bucket = shard_id % self.max_concurrency
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            last = self._last.get(bucket)
+            if last is not None:
+                await asyncio.sleep(max(0.0, last + IDENTIFY_SPACING - loop.time()))
+            self._last[bucket] = loop.time()
+
+
+class StoryBot(commands.AutoShardedBot):
     def __init__(self, services: Services, **options: Any) -> None:
+        settings = services.settings
         options.setdefault("intents", discord.Intents(guilds=True))
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -131,9 +161,36 @@ class StoryBot(commands.Bot):
             tree_cls=StoryTree,
             # Story and submission text is written by people: it must never ping anyone.
             allowed_mentions=discord.AllowedMentions.none(),
+            # None: discord.py asks /gateway/bot for Discord's recommendation.
+            shard_count=settings.shard_count,
+            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,
+            # Memory must not grow with the servers' members and messages: the bot reads
+            # neither. What it keeps per server is the guild, its channels and roles, and
+            # its own member (discord.py always keeps that one), to check its permissions.
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            max_messages=None,
+            chunk_guilds_at_startup=False,
             **options,
         )
         self.services = services
+        self.identify_gate = IdentifyGate()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        gate = self.identify_gate
+        if gate.max_concurrency is None:
+            limits = await self.fetch_session_start_limits()
+            gate.max_concurrency = max(1, limits.max_concurrency)
+            log.info(
+                "starting shards %s of %s; Discord allows %s more session starts today, "
+                "%s at a time",
+                self.shard_ids or f"0-{(self.shard_count or 1) - 1}",
+                self.shard_count,
+                limits.remaining,
+                gate.max_concurrency,
+            )
+        # Known by now, even when Discord chose it, so log lines can name their shard.
+        SHARD_TAG.count = self.shard_count
+        await gate.wait(shard_id or 0)
 
     async def setup_hook(self) -> None:
         for extension in extensions():

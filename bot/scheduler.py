@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.records import Job, PostOutcome, PostStatus, Story
 from bot.schedules import ZoneCache, plan_due, to_unix
 from bot.selection import Selector
+from bot.sharding import ShardSlice
 from bot.stores import ScheduleStore
 from bot.themes import Theme
 
@@ -110,6 +111,7 @@ class Scheduler:
         nap: Nap = real_nap,
         zones: ZoneCache | None = None,
         send_deadline: float = SEND_DEADLINE,
+        shards: ShardSlice | None = None,
     ) -> None:
         self.store = store
         self.selector = selector
@@ -120,6 +122,9 @@ class Scheduler:
         self._nap = nap
         self._send_deadline = send_deadline
         self.zones = zones or ZoneCache()
+        # The servers whose posts this process sends: those on its own shards, whose
+        # gateway it holds. Another process serves the rest, each claim deciding who posts.
+        self.shards = shards or ShardSlice.everything()
         self._wake = asyncio.Event()
         self._pass_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -153,7 +158,7 @@ class Scheduler:
             self._wake.clear()
             try:
                 await self.run_due()
-                wake_at = await self.store.next_wake()
+                wake_at = await self.store.next_wake(self.shards)
             except Exception:
                 log.exception("daily scheduler pass failed; trying again in a minute")
                 await self._nap(60.0, self._wake)
@@ -173,6 +178,7 @@ class Scheduler:
                 limit=BATCH,
                 lease=LEASE,
                 plan=lambda row: plan_due(row, now, self.grace, self.zones),
+                shards=self.shards,
             )
             report = PassReport()
             for _, plan in planned:

@@ -56,6 +56,7 @@ async def open_services(settings: Settings, clock: Clock = system_clock) -> Asyn
                 grace=timedelta(minutes=settings.daily_grace_minutes),
                 mod_channel=server_settings.mod_channel,
                 zones=zones,
+                shards=settings.shard_slice,
             ),
             server_settings=server_settings,
             clock=clock,

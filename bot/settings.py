@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from bot.database_url import DEFAULT_DATABASE, DatabaseChoice, choose_database, redact_url
+from bot.sharding import ShardSlice, parse_shard_ids
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
@@ -66,11 +67,23 @@ class Settings:
     submission_max_chars: int
     submission_max_pending: int
     submission_max_per_day: int
+    # None: as many shards as Discord recommends (asked at start-up).
+    shard_count: int | None = None
+    # None: every shard of shard_count; else the ones this process runs.
+    shard_ids: tuple[int, ...] | None = None
 
     @property
     def database_engine(self) -> str:
         """``"sqlite"`` or ``"postgresql"``."""
         return "postgresql" if self.database_url is not None else "sqlite"
+
+    @property
+    def shard_slice(self) -> ShardSlice:
+        """The servers this process serves, as shards; all of them without SHARD_COUNT
+        (SHARD_IDS needs it, so such a process runs every shard there is)."""
+        if self.shard_count is None:
+            return ShardSlice.everything()
+        return ShardSlice.of(self.shard_count, self.shard_ids)
 
     def describe_database(self) -> str:
         """The database in words, for people: the password is never part of it."""
@@ -228,6 +241,55 @@ def _log_level(r: _Reader) -> str:
     return level
 
 
+# Discord's own ceiling is far above any bot this serves; a typo such as 10000 is caught.
+MAX_SHARDS = 1024
+
+
+def _shards(r: _Reader) -> tuple[int | None, tuple[int, ...] | None]:
+    count: int | None = None
+    raw_count = r.raw("SHARD_COUNT")
+    if raw_count.isdigit() and 1 <= int(raw_count) <= MAX_SHARDS:
+        count = int(raw_count)
+    elif raw_count:
+        r.refuse(
+            f"SHARD_COUNT must be a whole number from 1 to {MAX_SHARDS}; fix it in .env or "
+            "leave it empty to use the number Discord recommends.",
+            "SHARD_COUNT",
+        )
+    raw = r.raw("SHARD_IDS")
+    if not raw:
+        return count, None
+    try:
+        ids = parse_shard_ids(raw)
+    except ValueError:
+        r.refuse(
+            f"SHARD_IDS must be shard numbers or ranges such as 0-3 or 4,5,7; got {raw!r}.",
+            "SHARD_IDS",
+        )
+        return count, None
+    if not raw_count:
+        r.refuse(
+            "SHARD_IDS needs SHARD_COUNT: set SHARD_COUNT to the total number of shards "
+            "across all processes, or unset SHARD_IDS to run every shard here.",
+            "SHARD_IDS",
+            "SHARD_COUNT",
+        )
+    elif count is not None and max(ids) >= count:
+        r.refuse(
+            f"SHARD_IDS names shard {max(ids)}, but shards are numbered 0 to {count - 1} "
+            f"when SHARD_COUNT is {count}; remove it or raise SHARD_COUNT.",
+            "SHARD_IDS",
+            "SHARD_COUNT",
+        )
+    if len(set(ids)) != len(ids):
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        r.refuse(
+            f"SHARD_IDS names shard {twice[0]} more than once; list each shard once.",
+            "SHARD_IDS",
+        )
+    return count, tuple(ids)
+
+
 def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Settings:
     """Build the settings from ``env``; raise :class:`SettingsError` naming every problem."""
     r = _Reader(env)
@@ -236,6 +298,7 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
     data_dir = _data_dir(r)
     dev_guild = _dev_guild(r)
     level = _log_level(r)
+    shard_count, shard_ids = _shards(r)
     grace = r.integer("DAILY_GRACE_MINUTES", 120, 0, 24 * 60)
     min_chars = r.integer("SUBMISSION_MIN_CHARS", 80, 1, 4000)
     max_chars = r.integer("SUBMISSION_MAX_CHARS", 2000, 1, 4000)
@@ -266,4 +329,6 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
         submission_max_chars=max_chars,
         submission_max_pending=max_pending,
         submission_max_per_day=max_per_day,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )

@@ -16,6 +16,7 @@ from bot.cli import say_error
 from bot.client import StoryBot
 from bot.opening import DatabaseUnavailable, opened_services
 from bot.settings import Settings, SettingsError, load_settings
+from bot.sharding import SHARD_TAG
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,11 @@ def configure_logging(level: str) -> None:
     own = logging.getLevelName(level)
     logging.basicConfig(
         level=max(own, logging.INFO),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        format="%(asctime)s %(levelname)-7s %(name)s%(shard)s: %(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(SHARD_TAG)
     for name in OWN_LOGGERS:
         logging.getLogger(name).setLevel(own)
     logging.getLogger("discord.client").addFilter(_not_about_voice)
@@ -104,6 +107,19 @@ async def serve(settings: Settings) -> None:
             await asyncio.sleep(delay)
 
 
+# Discord closes a shard holding more than 2,500 servers with this code; discord.py
+# raises ConnectionClosed with it (it has no error of its own for it).
+SHARDING_REQUIRED = 4011
+
+
+def too_many_servers(shard_id: int | None) -> str:
+    return (
+        f"Discord closed shard {shard_id} because it holds more than 2,500 servers: raise "
+        "SHARD_COUNT (about one shard per 1,000 servers), or leave it empty to use "
+        "Discord's recommendation."
+    )
+
+
 def run(env: Mapping[str, str]) -> int:
     try:
         settings = load_settings(env)
@@ -124,6 +140,11 @@ def run(env: Mapping[str, str]) -> int:
             "Discord refused the token in DISCORD_TOKEN: reset it in the Developer Portal "
             "(Bot > Reset Token) and paste the new one into .env."
         )
+        return 2
+    except discord.ConnectionClosed as exc:
+        if exc.code != SHARDING_REQUIRED:
+            raise
+        say_error(too_many_servers(exc.shard_id))
         return 2
     except discord.PrivilegedIntentsRequired:
         say_error("Discord asked for a privileged intent this bot does not need; please report it.")

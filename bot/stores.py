@@ -30,6 +30,7 @@ from bot.records import (
     SubmissionStatus,
     ThemeRecord,
 )
+from bot.sharding import ShardSlice
 
 
 class LibraryStore(Protocol):
@@ -92,11 +93,18 @@ class ScheduleStore(Protocol):
     async def turn_off(self, guild_id: int, by: int, now: int) -> bool: ...
     async def last_post(self, guild_id: int) -> DailyPost | None: ...
     async def posts(self, guild_id: int) -> list[DailyPost]: ...
-    async def next_wake(self) -> int | None: ...
+    async def next_wake(self, shards: ShardSlice) -> int | None: ...
     async def claim_due(
-        self, now: int, *, limit: int, lease: int, plan: Callable[[Schedule], Plan]
+        self,
+        now: int,
+        *,
+        limit: int,
+        lease: int,
+        plan: Callable[[Schedule], Plan],
+        shards: ShardSlice,
     ) -> tuple[list[tuple[Schedule, Plan]], list[Job]]:
-        """Claim every due post once and take the claimed posts ready for an attempt."""
+        """Claim every due post of the servers on ``shards`` once (whoever else claims
+        too), and take the claimed posts of those servers ready for an attempt."""
         ...
 
     async def finish(self, outcomes: Sequence[PostOutcome], now: int) -> None: ...

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -61,7 +62,7 @@ async def open_at(database: dict[str, str], clock: BenchClock, stack: AsyncExitS
 
 
 def scheduler(
-    services: Services, channel: Channel, mod: int | None = None, **options: float
+    services: Services, channel: Channel, mod: int | None = None, **options: Any
 ) -> Scheduler:
     async def mod_channel(guild_id: int) -> int | None:
         return mod
@@ -110,7 +111,9 @@ async def test_nothing_is_posted_before_the_time_and_one_story_at_it(services, c
     assert len((await run.run_due()).sent) == 1
     await run.run_due()
     assert len(channel.posts) == 1
-    assert await run.store.next_wake() == int(datetime(2026, 3, 3, 9, tzinfo=UTC).timestamp())
+    assert await run.store.next_wake(run.shards) == int(
+        datetime(2026, 3, 3, 9, tzinfo=UTC).timestamp()
+    )
 
 
 async def test_two_schedulers_racing_on_one_database_post_once(database: dict[str, str], clock):
@@ -285,7 +288,7 @@ async def test_a_gone_channel_pauses_once_tells_the_moderators_and_is_not_retrie
     assert len(channel.notes) == 1
     assert channel.notes[0][0] == MOD_CHANNEL
     assert "was deleted" in channel.notes[0][1]
-    assert await run.store.next_wake() is None
+    assert await run.store.next_wake(run.shards) is None
     schedule = await run.store.get(GUILD)
     assert schedule is not None and schedule.paused_reason == "The channel <#1> was deleted."
 

@@ -254,6 +254,12 @@ class Bench:
             assert remaining > 0, f"the bot was still busy after {limit}s: {pending}"
             await asyncio.wait(pending, timeout=remaining)
 
+    async def deliver(self, payload: dict[str, Any]) -> None:
+        """Hand the bot an INTERACTION_CREATE: here straight to discord.py's gateway
+        handler; the sharded bench (sharded.py) sends it over a real gateway instead."""
+        assert self.bot is not None, "the bot is not running"
+        self.bot._connection.parse_interaction_create(payload)
+
     async def send(self, payload: dict[str, Any], *, wait: bool = True) -> Reply:
         assert self.bot is not None, "the bot is not running"
         channel_id = int(payload["channel_id"]) if payload.get("channel_id") else None
@@ -261,7 +267,7 @@ class Bench:
         state = self.discord.register_interaction(
             int(payload["id"]), payload["token"], channel_id, source
         )
-        self.bot._connection.parse_interaction_create(payload)  # the gateway's own entry point
+        await self.deliver(payload)
         if wait:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(state.responded), timeout=4.0)

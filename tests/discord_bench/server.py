@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -128,6 +129,11 @@ class FakeDiscord:
         self.failures: dict[tuple[str, str], list[tuple[int, int]]] = {}
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        # What /gateway/bot answers; a FakeGateway (gateway.py) fills these in.
+        self.gateway_url = "wss://gateway.invalid/"
+        self.server_count: Callable[[], int] = lambda: 1
+        # Discord gives large bots 16 or more; with 1 every identify would wait 5 s.
+        self.max_concurrency = 16
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -255,6 +261,7 @@ class FakeDiscord:
         table = {
             ("GET", "users/@me"): self._get_me,
             ("GET", "oauth2/applications/@me"): self._get_app,
+            ("GET", "gateway/bot"): self._get_gateway_bot,
             ("POST", "interactions/*/*/callback"): self._callback,
             ("POST", "webhooks/*/*"): self._followup,
             ("PATCH", "webhooks/*/*/messages/*"): self._edit_webhook_message,
@@ -298,6 +305,23 @@ class FakeDiscord:
                 "flags": 0,
                 "team": None,
                 "interactions_endpoint_url": None,
+            }
+        )
+
+    async def _get_gateway_bot(
+        self, request: web.Request, parts: list[str], body: Any
+    ) -> web.Response:
+        # Discord recommends about one shard per 1,000 servers.
+        return _json(
+            {
+                "url": self.gateway_url,
+                "shards": max(1, -(-self.server_count() // 1000)),
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 14_400_000,
+                    "max_concurrency": self.max_concurrency,
+                },
             }
         )
 

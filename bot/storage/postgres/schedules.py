@@ -10,17 +10,25 @@ stays the promise that a day is posted once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 from bot.records import DailyPost, Job, Plan, PostOutcome, PostStatus, Schedule
+from bot.sharding import ShardSlice
 from bot.storage.postgres.database import PgDatabase
 from bot.storage.rows import POST_COLUMNS, SCHEDULE_COLUMNS, post_from, schedule_from
+from bot.storage.shards import next_wake_sql, shard_clause
+
 
 # What a scheduler pass runs; named so tests can check that none scans a table.
-DUE_SQL = (
-    f"SELECT {SCHEDULE_COLUMNS} FROM daily_schedules WHERE next_due <= $1 "
-    "ORDER BY next_due LIMIT $2 FOR UPDATE SKIP LOCKED"
-)
+@cache
+def due_sql(shards: ShardSlice) -> str:
+    return (
+        f"SELECT {SCHEDULE_COLUMNS} FROM daily_schedules WHERE next_due <= $1"
+        f"{shard_clause('guild_id', shards)} ORDER BY next_due LIMIT $2 FOR UPDATE SKIP LOCKED"
+    )
+
+
 CLAIM_SQL = (
     "INSERT INTO daily_posts (guild_id, local_date, due_at, status, attempts, retry_at, "
     "claimed_at, finished_at) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], "
@@ -38,17 +46,24 @@ CANCEL_STOPPED_SQL = (
     "WHERE retry_at <= $3 AND status = $4 AND EXISTS (SELECT 1 FROM daily_schedules s "
     "WHERE s.guild_id = daily_posts.guild_id AND (s.active = 0 OR s.paused_reason IS NOT NULL))"
 )
+
+
 # $1 the lease's end, $2 now, $3 pending, $4 how many at most.
-TAKE_READY_SQL = (
-    "UPDATE daily_posts p SET attempts = p.attempts + 1, retry_at = $1 "
-    "FROM daily_schedules s WHERE s.guild_id = p.guild_id "
-    "AND (p.guild_id, p.local_date) IN (SELECT r.guild_id, r.local_date FROM daily_posts r "
-    "JOIN daily_schedules rs ON rs.guild_id = r.guild_id WHERE r.retry_at <= $2 "
-    "AND r.status = $3 AND rs.active = 1 AND rs.paused_reason IS NULL "
-    "ORDER BY r.retry_at LIMIT $4 FOR UPDATE OF r SKIP LOCKED) "
-    "RETURNING p.guild_id, p.local_date, p.due_at, p.attempts, p.story_id, s.channel_id, "
-    "s.theme_id"
-)
+@cache
+def take_ready_sql(shards: ShardSlice) -> str:
+    return (
+        "UPDATE daily_posts p SET attempts = p.attempts + 1, retry_at = $1 "
+        "FROM daily_schedules s WHERE s.guild_id = p.guild_id "
+        "AND (p.guild_id, p.local_date) IN (SELECT r.guild_id, r.local_date FROM daily_posts r "
+        "JOIN daily_schedules rs ON rs.guild_id = r.guild_id WHERE r.retry_at <= $2 "
+        "AND r.status = $3 AND rs.active = 1 AND rs.paused_reason IS NULL"
+        f"{shard_clause('r.guild_id', shards)} "
+        "ORDER BY r.retry_at LIMIT $4 FOR UPDATE OF r SKIP LOCKED) "
+        "RETURNING p.guild_id, p.local_date, p.due_at, p.attempts, p.story_id, s.channel_id, "
+        "s.theme_id"
+    )
+
+
 FINISH_SQL = (
     "UPDATE daily_posts SET status = e.status, retry_at = e.retry, finished_at = e.finished, "
     "story_id = COALESCE(e.story, daily_posts.story_id), "
@@ -60,14 +75,15 @@ FINISH_SQL = (
     "WHERE daily_posts.guild_id = e.guild AND daily_posts.local_date = e.day "
     "AND daily_posts.status = $9"
 )
-NEXT_WAKE_SQL = (
-    "SELECT (SELECT MIN(next_due) FROM daily_schedules), (SELECT MIN(retry_at) FROM daily_posts)"
-)
+_SOME = ShardSlice.of(4, (1, 2))
 SCHEDULER_QUERIES: dict[str, tuple[str, tuple[object, ...]]] = {
-    "due": (DUE_SQL, (1, 10)),
+    "due": (due_sql(ShardSlice.everything()), (1, 10)),
+    "due_some_shards": (due_sql(_SOME), (1, 10)),
     "cancel_stopped": (CANCEL_STOPPED_SQL, ("c", 1, 1, "p")),
-    "take_ready": (TAKE_READY_SQL, (2, 1, "p", 10)),
-    "next_wake": (NEXT_WAKE_SQL, ()),
+    "take_ready": (take_ready_sql(ShardSlice.everything()), (2, 1, "p", 10)),
+    "take_ready_some_shards": (take_ready_sql(_SOME), (2, 1, "p", 10)),
+    "next_wake": (next_wake_sql(ShardSlice.everything()), ()),
+    "next_wake_some_shards": (next_wake_sql(_SOME), ()),
 }
 
 
@@ -175,9 +191,9 @@ class ScheduleStore:
 
     # -- the scheduler --------------------------------------------------------------------
 
-    async def next_wake(self) -> int | None:
-        """The earliest moment anything is due: a schedule's post or a claimed retry."""
-        row = await self.db.fetchrow(NEXT_WAKE_SQL)
+    async def next_wake(self, shards: ShardSlice) -> int | None:
+        """The earliest moment anything of ``shards`` is due: a post or a claimed retry."""
+        row = await self.db.fetchrow(next_wake_sql(shards))
         found = [v for v in (row[0], row[1]) if v] if row else []
         return min(found) if found else None
 
@@ -188,9 +204,11 @@ class ScheduleStore:
         limit: int,
         lease: int,
         plan: Callable[[Schedule], Plan],
+        shards: ShardSlice,
     ) -> tuple[list[tuple[Schedule, Plan]], list[Job]]:
-        """Claim every due post and take the claimed posts ready for an attempt, in one
-        transaction. ``plan`` (the core) decides the claims and the next post of a schedule.
+        """Claim every due post of ``shards``' servers and take the claimed posts ready for
+        an attempt, in one transaction. ``plan`` (the core) decides the claims and the next
+        post of a schedule.
 
         A schedule another pass holds is skipped, not waited for: that pass claims it. A
         claim is inserted only if absent, and only what this pass inserted is sent, so a
@@ -199,7 +217,7 @@ class ScheduleStore:
         pending = PostStatus.PENDING.value
         planned: list[tuple[Schedule, Plan]] = []
         async with self.db.transaction() as conn:
-            due = [schedule_from(r) for r in await conn.fetch(DUE_SQL, now, limit)]
+            due = [schedule_from(r) for r in await conn.fetch(due_sql(shards), now, limit)]
             claims: list[tuple[Any, ...]] = []
             to_send: dict[tuple[int, str], Job] = {}
             moves: list[tuple[Any, ...]] = []
@@ -236,7 +254,9 @@ class ScheduleStore:
             await conn.execute(CANCEL_STOPPED_SQL, PostStatus.CANCELLED.value, now, now, pending)
             jobs += [
                 Job(*row)
-                for row in await conn.fetch(TAKE_READY_SQL, now + lease, now, pending, limit)
+                for row in await conn.fetch(
+                    take_ready_sql(shards), now + lease, now, pending, limit
+                )
             ]
         jobs.sort(key=lambda job: (job.due_at, job.guild_id))
         return planned, jobs

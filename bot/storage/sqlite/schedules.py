@@ -9,15 +9,23 @@ from collections.abc import Callable, Sequence
 from functools import cache
 
 from bot.records import DailyPost, Job, Plan, PostOutcome, PostStatus, Schedule
+from bot.sharding import ShardSlice
 from bot.storage.batching import padded
 from bot.storage.rows import SCHEDULE_COLUMNS, post_from, schedule_from
+from bot.storage.shards import next_wake_sql, shard_clause
 from bot.storage.sqlite.database import Database
+
 
 # What a scheduler pass runs; named so tests can check that none scans a table, since a
 # pass runs every time a post is due and there may be 100,000 schedules.
-DUE_SQL = (
-    f"SELECT {SCHEDULE_COLUMNS} FROM daily_schedules WHERE next_due <= ? ORDER BY next_due LIMIT ?"
-)
+@cache
+def due_sql(shards: ShardSlice) -> str:
+    return (
+        f"SELECT {SCHEDULE_COLUMNS} FROM daily_schedules WHERE next_due <= ?"
+        f"{shard_clause('guild_id', shards)} ORDER BY next_due LIMIT ?"
+    )
+
+
 # A post claimed before its schedule was turned off or paused is not sent. Driven from the
 # few posts ready now, not from the schedules.
 CANCEL_STOPPED_SQL = (
@@ -25,16 +33,23 @@ CANCEL_STOPPED_SQL = (
     "WHERE retry_at <= ? AND status = ? AND EXISTS (SELECT 1 FROM daily_schedules s "
     "WHERE s.guild_id = daily_posts.guild_id AND (s.active = 0 OR s.paused_reason IS NOT NULL))"
 )
+
+
 # ?1 the lease's end, ?2 now, ?3 pending, ?4 how many at most.
-TAKE_READY_SQL = (
-    "UPDATE daily_posts SET attempts = attempts + 1, retry_at = ?1 WHERE rowid IN ("
-    "SELECT p.rowid FROM daily_posts p JOIN daily_schedules s ON s.guild_id = p.guild_id "
-    "WHERE p.retry_at <= ?2 AND p.status = ?3 AND s.active = 1 "
-    "AND s.paused_reason IS NULL ORDER BY p.retry_at LIMIT ?4) "
-    "RETURNING guild_id, local_date, due_at, attempts, story_id, "
-    "(SELECT channel_id FROM daily_schedules s WHERE s.guild_id = daily_posts.guild_id), "
-    "(SELECT theme_id FROM daily_schedules s WHERE s.guild_id = daily_posts.guild_id)"
-)
+@cache
+def take_ready_sql(shards: ShardSlice) -> str:
+    return (
+        "UPDATE daily_posts SET attempts = attempts + 1, retry_at = ?1 WHERE rowid IN ("
+        "SELECT p.rowid FROM daily_posts p JOIN daily_schedules s ON s.guild_id = p.guild_id "
+        "WHERE p.retry_at <= ?2 AND p.status = ?3 AND s.active = 1 "
+        f"AND s.paused_reason IS NULL{shard_clause('p.guild_id', shards)} "
+        "ORDER BY p.retry_at LIMIT ?4) "
+        "RETURNING guild_id, local_date, due_at, attempts, story_id, "
+        "(SELECT channel_id FROM daily_schedules s WHERE s.guild_id = daily_posts.guild_id), "
+        "(SELECT theme_id FROM daily_schedules s WHERE s.guild_id = daily_posts.guild_id)"
+    )
+
+
 _ENDED_COLUMNS = 8
 # Attempts recorded per statement: 2,048 values, far inside SQLite's limit of 32,766.
 ENDED_PER_STATEMENT = 256
@@ -70,14 +85,15 @@ def _finish_statements(rows: Sequence[tuple[object, ...]]) -> list[tuple[str, li
     return statements
 
 
-NEXT_WAKE_SQL = (
-    "SELECT (SELECT MIN(next_due) FROM daily_schedules), (SELECT MIN(retry_at) FROM daily_posts)"
-)
+_SOME = ShardSlice.of(4, (1, 2))
 SCHEDULER_QUERIES: dict[str, tuple[str, tuple[object, ...]]] = {
-    "due": (DUE_SQL, (1, 10)),
+    "due": (due_sql(ShardSlice.everything()), (1, 10)),
+    "due_some_shards": (due_sql(_SOME), (1, 10)),
     "cancel_stopped": (CANCEL_STOPPED_SQL, ("c", 1, 1, "p")),
-    "take_ready": (TAKE_READY_SQL, (2, 1, "p", 10)),
-    "next_wake": (NEXT_WAKE_SQL, ()),
+    "take_ready": (take_ready_sql(ShardSlice.everything()), (2, 1, "p", 10)),
+    "take_ready_some_shards": (take_ready_sql(_SOME), (2, 1, "p", 10)),
+    "next_wake": (next_wake_sql(ShardSlice.everything()), ()),
+    "next_wake_some_shards": (next_wake_sql(_SOME), ()),
     "finish": (finish_sql(2), (1, "d", "s", None, 1, 1, 1, 1, *[None] * 8, "p")),
 }
 
@@ -223,9 +239,9 @@ class ScheduleStore:
 
     # -- the scheduler --------------------------------------------------------------------
 
-    async def next_wake(self) -> int | None:
-        """The earliest moment anything is due: a schedule's post or a claimed retry."""
-        row = await self.db.fetchone(NEXT_WAKE_SQL)
+    async def next_wake(self, shards: ShardSlice) -> int | None:
+        """The earliest moment anything of ``shards`` is due: a post or a claimed retry."""
+        row = await self.db.fetchone(next_wake_sql(shards))
         found = [v for v in (row[0], row[1]) if v] if row else []
         return min(found) if found else None
 
@@ -236,10 +252,12 @@ class ScheduleStore:
         limit: int,
         lease: int,
         plan: Callable[[Schedule], Plan],
+        shards: ShardSlice,
     ) -> tuple[list[tuple[Schedule, Plan]], list[Job]]:
-        """Claim every due post and take the claimed posts ready for an attempt: one
-        transaction, so a second scheduler on the same database waits and then finds the
-        work done. ``plan`` (the core) decides the claims and the next post of a schedule.
+        """Claim every due post of ``shards``' servers and take the claimed posts ready for
+        an attempt: one transaction, so a second scheduler on the same database waits and
+        then finds the work done. ``plan`` (the core) decides the claims and the next post
+        of a schedule.
 
         A claim is a row keyed by (guild, local date) inserted only if absent, so a post
         claimed once is never claimed again. A taken post is leased for ``lease`` seconds:
@@ -247,11 +265,11 @@ class ScheduleStore:
         to send is taken as it is claimed; claimed posts whose retry is due are taken after.
         """
         try:
-            return await self._claim_due(now, limit, lease, plan, one_by_one=False)
+            return await self._claim_due(now, limit, lease, plan, shards, one_by_one=False)
         except _AlreadyClaimed:
             # Some post of this pass had been claimed before (nothing in this process does
             # that): claim again one at a time, to send only what this pass claimed.
-            return await self._claim_due(now, limit, lease, plan, one_by_one=True)
+            return await self._claim_due(now, limit, lease, plan, shards, one_by_one=True)
 
     async def _claim_due(
         self,
@@ -259,12 +277,15 @@ class ScheduleStore:
         limit: int,
         lease: int,
         plan: Callable[[Schedule], Plan],
+        shards: ShardSlice,
         *,
         one_by_one: bool,
     ) -> tuple[list[tuple[Schedule, Plan]], list[Job]]:
         planned: list[tuple[Schedule, Plan]] = []
         async with self.db.transaction() as conn:
-            due = [schedule_from(r) for r in await conn.execute_fetchall(DUE_SQL, (now, limit))]
+            due = [
+                schedule_from(r) for r in await conn.execute_fetchall(due_sql(shards), (now, limit))
+            ]
             claims: list[tuple[object, ...]] = []
             to_send: list[Job | None] = []
             moves: list[tuple[object, ...]] = []
@@ -336,7 +357,7 @@ class ScheduleStore:
             jobs += [
                 Job(*row)
                 for row in await conn.execute_fetchall(
-                    TAKE_READY_SQL, (now + lease, now, PostStatus.PENDING, limit)
+                    take_ready_sql(shards), (now + lease, now, PostStatus.PENDING, limit)
                 )
             ]
         jobs.sort(key=lambda job: (job.due_at, job.guild_id))
