@@ -5,8 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 from pathlib import Path
 
-from bot.records import NewStory
-from bot.services import Services, open_services
+from bot.services import open_services
 from tests.discord_bench.harness import Bench
 from tests.library_data import story, theme, write_library
 from tests.services_at import settings_at
@@ -52,28 +51,6 @@ async def test_larger_rounds_still_serve_every_story_once_and_never_repeat_at_th
             whole_rounds(titles, 3)
 
 
-async def add_bundled_story(services: Services, title: str, theme_id: int) -> None:
-    store = services.storage.library
-    await store.write_stories(
-        0,
-        services.clock().isoformat(),
-        [
-            NewStory(
-                title=title,
-                body="A story the library gained between two rounds.",
-                notes="",
-                credit="#ShareAStoryInOneTweet",
-                source_date="2018-05",
-                teller="a nurse",
-                digest="grown",
-                themes=(theme_id,),
-            )
-        ],
-        [],
-    )
-    await store.recount_pools(0)
-
-
 async def test_a_pool_that_grew_between_rounds_does_not_repeat_the_last_story(
     database: dict[str, str], tmp_path: Path
 ):
@@ -88,7 +65,7 @@ async def test_a_pool_that_grew_between_rounds_does_not_repeat_the_last_story(
         before = {
             c: await draw(services, 2, channel=c, guild=GUILD, theme=animals.id) for c in channels
         }
-        await add_bundled_story(services, "The therapy pony", animals.id)
+        await add_server_story(services, 0, "The therapy pony", animals.id)  # guild 0: bundled
         for channel in channels:
             after = await draw(services, 3, channel=channel, guild=GUILD, theme=animals.id)
             no_story_twice_in_a_row(before[channel] + after)
