@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+import bot.storage.postgres.database as pg_database
+import bot.storage.sqlite.database as sqlite_database
 from bot.services import Services, open_services
 from bot.settings import DEFAULT_DATA_DIR
-from bot.submissions import Draft, SubmissionDesk, anchors
+from bot.submissions import Draft, SubmissionDesk, anchors, sketch
 from tests.discord_bench.harness import Bench
 from tests.services_at import settings_at, sql_rows
 from tests.test_submissions_rules import handed_back
@@ -104,3 +106,40 @@ async def test_a_member_sending_half_a_library_story_gets_the_pointer_and_the_te
     assert refused.content.startswith(f"This is largely copied from “{entry['title']}”")
     handed_back(refused, text)
     assert cards(bench) == []
+
+
+async def test_a_library_sketched_the_old_way_is_sketched_again_on_upgrade(
+    database: dict[str, str], monkeypatch: pytest.MonkeyPatch
+):
+    # A database from before the anchors kept each story's four smallest hashes; the
+    # migration makes the next pass replace them, or half-copies would often go unseen.
+    settings = settings_at(database)
+    for engine in (sqlite_database, pg_database):
+        real = engine.migrations()
+        older = [m for m in real if not m[1].endswith("_sketch_anchors.sql")]
+        monkeypatch.setattr(engine, "migrations", lambda older=older: older)
+    async with open_services(settings) as services:
+        assert await services.desk.sketch_library() == len(BUNDLED)
+        await sql_rows(services, "DELETE FROM text_sketches WHERE source = ?", "story")
+        for story_id, body in await sql_rows(services, "SELECT id, body FROM stories"):
+            for h in sketch(body)[:4]:
+                await sql_rows(
+                    services,
+                    "INSERT INTO text_sketches (hash, guild_id, source, ref_id) "
+                    "VALUES (?, 0, ?, ?)",
+                    h,
+                    "story",
+                    story_id,
+                )
+        assert await services.desk.sketch_library() == 0  # unchanged library: not read again
+    monkeypatch.undo()
+
+    async with open_services(settings) as services:
+        assert await services.desk.sketch_library() == len(BUNDLED)
+        stored: dict[int, set[int]] = {}
+        for ref_id, h in await sql_rows(
+            services, "SELECT ref_id, hash FROM text_sketches WHERE source = ?", "story"
+        ):
+            stored.setdefault(ref_id, set()).add(h)
+        bodies = dict(await sql_rows(services, "SELECT id, body FROM stories"))
+        assert stored == {i: set(anchors(body)) for i, body in bodies.items()}
