@@ -36,14 +36,18 @@ log = logging.getLogger(__name__)
 
 ANONYMOUS_CREDIT = "a member of this server"
 SKETCH_SIZE = 64
-# A library story keeps only its smallest few hashes, to be found by: a near-duplicate
-# (Jaccard 0.6 or more) shares one of them about 97 times in 100, and the likeness is then
-# measured on the story's text. Keeping all 64 made the index ~64 rows a story, too many
-# for a million-story library; submissions, few and short-lived, keep their whole sketch.
-STORY_SKETCH_KEPT = 4
+# A library story keeps only a few hashes, to be found by: the smallest of each sixth of its
+# word trigrams, in reading order. A text copying a third of the story or more in one run
+# holds a whole sixth, so shares that sixth's hash for certain; a near-duplicate of the
+# whole keeps most of them. Six rows a story keeps the index small for a million-story
+# library; submissions, few and short-lived, keep their whole bottom-k sketch.
+STORY_SKETCH_KEPT = 6
 SHINGLE_WORDS = 3
-# Estimated Jaccard similarity of word trigrams; one changed word in thirty keeps ~0.8.
+# Jaccard similarity of word trigrams; one changed word in thirty keeps ~0.8.
 NEAR_DUPLICATE = 0.6
+# Trigrams shared, out of the shorter text's: a copy of half a story with as much new text
+# beside it shares ~0.5, while the bundled stories share at most 0.03 with one another.
+COPIED = 0.4
 DRAFT_LIFETIME = timedelta(days=7)
 LIMIT_WINDOW = timedelta(hours=24)
 TITLE_LIMIT = 60
@@ -59,27 +63,46 @@ def _hash(shingle: str) -> int:
     return int.from_bytes(digest, "big") >> 1  # 63 bits: fits SQLite's signed INTEGER
 
 
+def _hashes(text: str) -> list[int]:
+    """The hashes of the text's word trigrams, in reading order."""
+    words = normalise(text).split()
+    if len(words) < SHINGLE_WORDS:
+        return [_hash(" ".join(words))] if words else []
+    return [
+        _hash(" ".join(words[i : i + SHINGLE_WORDS])) for i in range(len(words) - SHINGLE_WORDS + 1)
+    ]
+
+
 def sketch(text: str) -> list[int]:
     """The smallest :data:`SKETCH_SIZE` hashes of the text's word trigrams (bottom-k)."""
-    words = normalise(text).split()
-    if not words:
-        return []
-    if len(words) < SHINGLE_WORDS:
-        shingles = {" ".join(words)}
-    else:
-        shingles = {
-            " ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)
-        }
-    return sorted({_hash(s) for s in shingles})[:SKETCH_SIZE]
+    return sorted(set(_hashes(text)))[:SKETCH_SIZE]
 
 
-def similarity(a: list[int], b: list[int]) -> float:
-    """Estimated Jaccard similarity of two texts from their bottom-k sketches."""
-    union = sorted(set(a) | set(b))[:SKETCH_SIZE]
-    if not union:
-        return 0.0
-    both = set(a) & set(b)
-    return sum(1 for h in union if h in both) / len(union)
+def anchors(text: str) -> list[int]:
+    """The hashes a library story is found by: the smallest in each of its
+    :data:`STORY_SKETCH_KEPT` runs of trigrams."""
+    hashed = _hashes(text)
+    parts = min(STORY_SKETCH_KEPT, len(hashed))
+    cuts = [len(hashed) * p // parts for p in range(parts + 1)]
+    return sorted({min(hashed[cuts[p] : cuts[p + 1]]) for p in range(parts)})
+
+
+def likeness(a: str, b: str) -> tuple[float, float]:
+    """(Jaccard similarity, share of the shorter text found in the other) of two texts'
+    word trigrams, counted exactly: both texts are at hand once a candidate is found."""
+    mine, theirs = set(_hashes(a)), set(_hashes(b))
+    if not mine or not theirs:
+        return 0.0, 0.0
+    shared = len(mine & theirs)
+    return shared / len(mine | theirs), shared / min(len(mine), len(theirs))
+
+
+def _copy_of(a: str, b: str) -> str | None:
+    """How the sentence names what ``a`` repeats of ``b``, or None if it does not."""
+    whole, part = likeness(a, b)
+    if whole >= NEAR_DUPLICATE:
+        return "nearly the same as"
+    return "largely copied from" if part >= COPIED else None
 
 
 def derive_title(body: str) -> str:
@@ -333,38 +356,42 @@ class SubmissionDesk:
     async def near_duplicate(
         self, body: str, guild_id: int, member_id: int, *, ignore_submission: int | None = None
     ) -> str | None:
-        """A sentence pointing to the story or waiting submission ``body`` nearly repeats."""
-        mine = sketch(body)
+        """A sentence pointing to the story or waiting submission ``body`` nearly repeats
+        or copies much of."""
+        # Every trigram of the text is looked up, not only its sketch: a story copied in
+        # part is found by the hashes of the part copied, wherever they rank in the text.
+        mine = sorted(set(_hashes(body)))
         if not mine:
             return None
-        min_shared = max(1, int(len(mine) * NEAR_DUPLICATE / 2))
-        for source, ref_id in await self.store.sketch_candidates(mine, guild_id, min_shared):
+        for source, ref_id in await self.store.sketch_candidates(mine, guild_id, 1):
             if source == SketchSource.STORY:
                 story = await self.store.story_ref(ref_id)
                 if story is None or not story.active or story.guild_id not in (0, guild_id):
                     continue
-                if similarity(mine, sketch(story.body)) < NEAR_DUPLICATE:
+                how = _copy_of(body, story.body)
+                if how is None:
                     continue
                 where = "this server's library" if story.guild_id else "the library"
                 return (
-                    f"This is nearly the same as “{story.title}”, a story already in {where} "
+                    f"This is {how} “{story.title}”, a story already in {where} "
                     f"(story #{story.id}), so it was not sent."
                 )
             if ref_id == ignore_submission:
                 continue
-            if similarity(mine, await self.store.sketch_of(source, ref_id)) < NEAR_DUPLICATE:
-                continue
             row = await self.store.get(ref_id)
             if row is None or row.status != SubmissionStatus.PENDING or row.guild_id != guild_id:
                 continue
+            how = _copy_of(body, row.body)
+            if how is None:
+                continue
             if row.member_id == member_id:
                 return (
-                    f"This is nearly the same as your submission #{row.id}, which is still "
-                    "waiting for the moderators (`/submissions mine`), so it was not sent again."
+                    f"This is {how} your submission #{row.id}, which is still waiting for "
+                    "the moderators (`/submissions mine`), so it was not sent again."
                 )
             return (
-                f"This is nearly the same as submission #{row.id}, which is already waiting "
-                "for the moderators, so it was not sent."
+                f"This is {how} submission #{row.id}, which is already waiting for the "
+                "moderators, so it was not sent."
             )
         return None
 
@@ -548,7 +575,7 @@ class SubmissionDesk:
             story_id,
             submission.guild_id,
             body_digest(submission.body),
-            sketch(submission.body)[:STORY_SKETCH_KEPT],
+            anchors(submission.body),
         )
         log.info(
             "guild %s: submission %s is story %s", submission.guild_id, submission.id, story_id
@@ -608,10 +635,7 @@ class SubmissionDesk:
             if not batch:
                 break
             await self.store.sketch_stories(
-                [
-                    (sid, guild, digest, sketch(body)[:STORY_SKETCH_KEPT])
-                    for sid, guild, body, digest in batch
-                ]
+                [(sid, guild, digest, anchors(body)) for sid, guild, body, digest in batch]
             )
             done += len(batch)
             after = batch[-1][0]

@@ -77,6 +77,21 @@ _BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 _UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Cs", "Me", "Mn"})
 
 
+def _unseen(ch: str) -> bool:
+    return ch in _BLANK_LOOKING or unicodedata.category(ch) in _UNSEEN_CATEGORIES
+
+
+def as_seen(text: str) -> str:
+    """The text with what a reader cannot see taken out, spacing kept.
+
+    A zero-width space inside ``jo\u200b@nhs.net`` shows an address but breaks the pattern
+    for one, so the checks read this instead. Composed first (NFC), so an accent typed as
+    a combining mark stays on its letter rather than being dropped with the stray marks.
+    """
+    composed = unicodedata.normalize("NFC", text)
+    return "".join(ch for ch in composed if ch.isspace() or not _unseen(ch))
+
+
 def visible_length(text: str) -> int:
     """How many characters a reader sees: what is invisible is not counted, and a run of
     spaces or line breaks counts as one space, none at either end."""
@@ -85,7 +100,7 @@ def visible_length(text: str) -> int:
     for ch in text:
         if ch.isspace():
             gap = True
-        elif ch in _BLANK_LOOKING or unicodedata.category(ch) in _UNSEEN_CATEGORIES:
+        elif _unseen(ch):
             continue
         else:
             if gap and count:
@@ -116,7 +131,9 @@ def _excerpt(text: str) -> str:
 
 
 def find_all(text: str) -> list[Finding]:
-    """Every finding in ``text``, in reading order; each span of text reported once."""
+    """Every finding in ``text`` as a reader sees it (:func:`as_seen`), in reading order;
+    each span reported once, its start counted in the text as seen."""
+    text = as_seen(text)
     claimed: list[tuple[int, int]] = []
     found: list[Finding] = []
 

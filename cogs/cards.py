@@ -17,7 +17,8 @@ def spoiler(text: str) -> str:
     return "||" + text.replace("|", "\u2223") + "||"
 
 
-def story_embed(story: Story, theme: Theme | None) -> discord.Embed:
+def story_embed(story: Story, theme: Theme | None, *, aside: str | None = None) -> discord.Embed:
+    """The card; ``aside`` is a line under the credit, such as that a theme has one story."""
     embed = discord.Embed(
         title=story.title,
         colour=theme.colour if theme else DEFAULT_COLOUR,
@@ -33,5 +34,5 @@ def story_embed(story: Story, theme: Theme | None) -> discord.Embed:
         )
     else:
         embed.description = story.body
-    embed.set_footer(text=story.credit_line)
+    embed.set_footer(text=f"{story.credit_line}\n{aside}" if aside else story.credit_line)
     return embed

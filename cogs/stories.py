@@ -27,9 +27,25 @@ def _choice_name(theme: Theme, count: int) -> str:
     return name if len(name) <= CHOICE_NAME_LIMIT else name[: CHOICE_NAME_LIMIT - 1] + "…"
 
 
-async def serve_story(interaction: discord.Interaction[StoryBot], theme: Theme | None) -> None:
-    """Answer with the channel's next story of ``theme`` (None: any theme)."""
+def _only_one(theme: Theme | None) -> str:
+    return f"about {theme.title}" if theme else "in the library"
+
+
+async def serve_story(
+    interaction: discord.Interaction[StoryBot], theme: Theme | None, *, another: bool = False
+) -> None:
+    """Answer with the channel's next story of ``theme`` (None: any theme).
+
+    A theme with one story says so on its card and offers no "Another story", which could
+    only post the same card again; pressed on an older card, it says so instead.
+    """
     services = interaction.client.services
+    counts = await services.library.counts(interaction.guild_id or 0)
+    alone = counts.get(theme.id if theme else 0, 0) == 1
+    if alone and another:
+        raise DomainError(
+            f"This is the only story {_only_one(theme)} so far; `/themes` shows the others."
+        )
     story = await services.selector.next_story(
         channel_id=interaction.channel_id or interaction.user.id,
         guild_id=interaction.guild_id,
@@ -40,6 +56,10 @@ async def serve_story(interaction: discord.Interaction[StoryBot], theme: Theme |
     card_theme = theme or (
         services.library.catalogue.get(story.primary_theme_id) if story.primary_theme_id else None
     )
+    if alone:
+        aside = f"The only story {_only_one(theme)} so far."
+        await interaction.response.send_message(embed=story_embed(story, card_theme, aside=aside))
+        return
     await interaction.response.send_message(
         embed=story_embed(story, card_theme),
         view=story_controls(interaction.client, theme.id if theme else 0),
@@ -72,7 +92,7 @@ class AnotherStoryButton(
                 raise DomainError(
                     "That theme has left the library. `/themes` shows what there is now."
                 )
-        await serve_story(interaction, theme)
+        await serve_story(interaction, theme, another=True)
 
 
 class StoryControls(discord.ui.View):

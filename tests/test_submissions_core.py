@@ -18,7 +18,7 @@ from bot.submissions import (
     SubmissionDesk,
     SubmissionRefused,
     derive_title,
-    similarity,
+    likeness,
     sketch,
 )
 from tests.discord_bench.harness import BenchClock
@@ -250,9 +250,9 @@ async def test_an_approved_story_blocks_copies_here_and_not_elsewhere(services: 
 
 def test_sketches_see_small_changes_and_tell_stories_apart():
     a = sketch(STORIES[0])
-    assert similarity(a, sketch(STORIES[0].replace("four", "five"))) >= 0.6
-    assert similarity(a, sketch(STORIES[0].upper() + "!!")) == 1.0
-    assert similarity(a, sketch(STORIES[1])) < 0.1
+    assert likeness(STORIES[0], STORIES[0].replace("four", "five"))[0] >= 0.6
+    assert likeness(STORIES[0], STORIES[0].upper() + "!!") == (1.0, 1.0)
+    assert max(likeness(STORIES[0], STORIES[1])) < 0.1
     assert len(a) <= 64 and all(0 <= h < 2**63 for h in a)
     assert sketch("") == [] and len(sketch("two words")) == 1
 

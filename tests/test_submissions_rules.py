@@ -284,3 +284,19 @@ async def test_every_part_of_the_form_reads_as_a_sentence_of_its_own(bench: Benc
     select = next(c["component"] for c in form.data["components"] if c["label"] == "Theme")
     titles = [o["label"] for o in select["options"][1:]]
     assert titles == sorted(titles, key=str.casefold)
+
+
+async def test_invisible_characters_do_not_hide_an_address_or_a_number(bench: Bench):
+    # Zero-width characters split the address and the number for a pattern but not for a
+    # reader, who sees jo@nhs.net and 07700 900123 on the card.
+    await turn_on(bench)
+    text = STORIES[2] + " Write to jo\u200b@nhs\u2060.net or call 07700\u200b 900\u200d123."
+    first = await submit(bench, text, theme="gratitude")
+
+    shown = first.embeds[0]["description"]
+    assert "an e-mail address: `jo@nhs.net`" in shown
+    assert "a phone number: `07700 900123`" in shown
+    send = [c for c in first.custom_ids if c.startswith("bs:draft:send:")]
+    await bench.press(first.message, send[0])
+    findings = field(card_of(bench, 1), "Findings")
+    assert "an e-mail address" in findings and "a phone number" in findings

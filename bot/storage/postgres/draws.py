@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from bot.records import DrawAsk, Story
 from bot.storage.postgres.database import PgDatabase
-from bot.storage.rounds import Drawn, Slot, Taken, taken
+from bot.storage.rounds import Drawn, Slot, Taken, keep_ended_sql, taken
 from bot.storage.rows import story_from
 
 TAKE_SQL = (
@@ -31,8 +31,10 @@ TAKE_SQL = (
     "size = CASE WHEN rounds.position >= rounds.size THEN excluded.size ELSE rounds.size END, "
     "bundled_size = CASE WHEN rounds.position >= rounds.size THEN excluded.bundled_size "
     "ELSE rounds.bundled_size END, "
-    "position = CASE WHEN rounds.position >= rounds.size THEN 1 ELSE rounds.position + 1 END "
-    "RETURNING channel_id, theme_id, seed, size, bundled_size, position"
+    "position = CASE WHEN rounds.position >= rounds.size THEN 1 ELSE rounds.position + 1 END, "
+    f"{keep_ended_sql('rounds.')} "
+    "RETURNING channel_id, theme_id, seed, size, bundled_size, position, "
+    "prev_seed, prev_size, prev_bundled_size"
 )
 # A story's primary theme is read only for a draw from every theme (theme 0): a card drawn
 # for a theme shows that theme.
@@ -78,9 +80,11 @@ async def take_many(db: PgDatabase, asks: Sequence[DrawAsk]) -> list[Taken | Non
             [a.fresh_seed for a in chosen],
         )
         where = {(a.channel_id, a.theme_id): i for i, a in zip(wave, chosen, strict=True)}
-        for channel_id, theme_id, seed, size, bundled_size, position in rows:
+        for channel_id, theme_id, seed, size, bundled_size, position, *ended in rows:
             i = where[(channel_id, theme_id)]
-            found[i] = taken(theme_id, asks[i].guild_id, seed, size, bundled_size, position)
+            found[i] = taken(
+                theme_id, asks[i].guild_id, seed, size, bundled_size, position, tuple(ended)
+            )
     return found
 
 

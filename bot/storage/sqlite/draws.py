@@ -19,7 +19,7 @@ import aiosqlite
 
 from bot.records import DrawAsk, Story
 from bot.storage.batching import padded
-from bot.storage.rounds import Drawn, Slot, Taken, taken
+from bot.storage.rounds import Drawn, Slot, Taken, keep_ended_sql, taken
 from bot.storage.rows import story_from
 from bot.storage.sqlite.database import Database
 
@@ -71,8 +71,10 @@ def take_sql(rows: int) -> str:
         " seed = iif(position >= size, excluded.seed, seed),"
         " size = iif(position >= size, excluded.size, size),"
         " bundled_size = iif(position >= size, excluded.bundled_size, bundled_size),"
-        " position = iif(position >= size, 1, position + 1) "
-        "RETURNING channel_id, theme_id, seed, size, bundled_size, position"
+        " position = iif(position >= size, 1, position + 1), "
+        f"{keep_ended_sql('')} "
+        "RETURNING channel_id, theme_id, seed, size, bundled_size, position,"
+        " prev_seed, prev_size, prev_bundled_size"
     )
 
 
@@ -110,9 +112,10 @@ async def take_many(db: Database, asks: Sequence[DrawAsk]) -> list[Taken | None]
     guilds = {(ask.channel_id, ask.theme_id): ask.guild_id for ask in asks}
     # Asks for the same round are alike, so any slot of that round may go to any of them.
     slots: dict[tuple[int, int], list[Taken]] = {}
-    for channel_id, theme_id, seed, size, bundled_size, position in returned:
+    for channel_id, theme_id, seed, size, bundled_size, position, *ended in returned:
+        guild_id = guilds[(channel_id, theme_id)]
         slots.setdefault((channel_id, theme_id), []).append(
-            taken(theme_id, guilds[(channel_id, theme_id)], seed, size, bundled_size, position)
+            taken(theme_id, guild_id, seed, size, bundled_size, position, tuple(ended))
         )
     found: list[Taken | None] = []
     for ask in asks:
