@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import weakref
@@ -12,6 +13,7 @@ from discord.ext import commands
 
 from bot.client import ErrorPathItem, StoryBot
 from bot.errors import DomainError, NoStories
+from bot.notes import hides
 from bot.themes import Theme
 from cogs.cards import story_embed
 
@@ -19,6 +21,10 @@ log = logging.getLogger(__name__)
 
 CHOICE_NAME_LIMIT = 100
 THEMES_PER_PAGE = 10
+NONE_UNSKIPPED = (
+    "Every story here has a content note you chose to skip; `/preferences` changes what you "
+    "skip, and `/themes` shows the other themes."
+)
 
 
 def _choice_name(theme: Theme, count: int) -> str:
@@ -28,21 +34,35 @@ def _choice_name(theme: Theme, count: int) -> str:
 
 
 async def serve_story(interaction: discord.Interaction[StoryBot], theme: Theme | None) -> None:
-    """Answer with the channel's next story of ``theme`` (None: any theme)."""
+    """Answer with the channel's next story of ``theme`` (None: any theme), as the member
+    who asked prefers it (see bot.preferences)."""
     services = interaction.client.services
+    reader, hidden_notes = await asyncio.gather(
+        services.preferences.of(interaction.user.id),
+        services.server_settings.hidden_notes(interaction.guild_id),
+    )
     story = await services.selector.next_story(
         channel_id=interaction.channel_id or interaction.user.id,
         guild_id=interaction.guild_id,
         theme_id=theme.id if theme else None,
+        reader=reader,
     )
     if story is None:
+        if reader.skipped:
+            raise DomainError(NONE_UNSKIPPED)
         raise NoStories(theme.title if theme else None)
     card_theme = theme or (
         services.library.catalogue.get(story.primary_theme_id) if story.primary_theme_id else None
     )
+    hidden = hides(story.notes, hidden_notes)
+    # The server hides such stories from its channels; a member who would rather read them
+    # unhidden gets them so, but as a card only they can see, so nobody else meets the
+    # story without choosing to open it.
+    private = hidden and reader.show_unhidden
     await interaction.response.send_message(
-        embed=story_embed(story, card_theme),
+        embed=story_embed(story, card_theme, hidden=hidden and not private),
         view=story_controls(interaction.client, theme.id if theme else 0),
+        ephemeral=private,
     )
 
 

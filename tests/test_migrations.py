@@ -25,9 +25,11 @@ async def table_names(db: Database) -> set[str]:
 
 async def test_a_fresh_database_is_at_the_newest_version(tmp_path: Path):
     versions = bundled_versions()
-    assert versions == list(range(1, len(versions) + 1)), "migrations are numbered 1, 2, 3, ..."
+    # Branches reserve their numbers ahead, so a branch alone may have a gap; the runner
+    # applies every file newer than the database, in order, gap or not.
+    assert versions == sorted(set(versions)), "each migration has a number of its own"
     async with open_database(tmp_path / "fresh.sqlite3") as db:
-        assert await db.schema_version() == len(versions)
+        assert await db.schema_version() == versions[-1]
         assert {"themes", "stories", "rounds", "guild_settings"} <= await table_names(db)
 
 
