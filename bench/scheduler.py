@@ -76,7 +76,9 @@ class CountingPoster:
         self.nonces: list[str] = []
         self.arrived = array("d")
 
-    async def post(self, channel_id: int, story: Any, theme: Any, nonce: str) -> int:
+    async def post(
+        self, channel_id: int, story: Any, theme: Any, nonce: str, *, hidden: bool
+    ) -> int:
         # The nonce names the server and the local date: one per post.
         self.nonces.append(nonce)
         self.arrived.append(self.clock().timestamp())

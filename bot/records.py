@@ -107,6 +107,8 @@ class DrawAsk:
     guild_id: int
     channel_id: int
     fresh_seed: int
+    # Notes whose stories this draw steps past, as it steps past retired ones.
+    skip: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,3 +271,15 @@ class ModerationSettings:
     guild_id: int
     mod_channel_id: int | None
     mod_role_id: int | None
+
+
+# -- members ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPreferences:
+    """What one member chose for themselves, in every server: the defaults change nothing."""
+
+    member_id: int
+    skipped: frozenset[str] = frozenset()
+    show_unhidden: bool = False

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.clock import Clock
+from bot.notes import DEFAULT_HIDDEN, hides
 from bot.records import Job, PostOutcome, PostStatus, Story
 from bot.schedules import ZoneCache, plan_due, to_unix
 from bot.selection import Selector
@@ -58,9 +59,12 @@ class RetryDelivery(Exception):
 class Poster(Protocol):
     """Where posts go: the cog implements it with discord.py, the benchmark with a counter."""
 
-    async def post(self, channel_id: int, story: Story, theme: Theme | None, nonce: str) -> int:
-        """Post ``story``; return the message id. Raise PauseDelivery or RetryDelivery.
-        ``nonce`` is the same for every attempt of one post, so Discord can drop a repeat."""
+    async def post(
+        self, channel_id: int, story: Story, theme: Theme | None, nonce: str, *, hidden: bool
+    ) -> int:
+        """Post ``story`` (behind a spoiler if ``hidden``); return the message id. Raise
+        PauseDelivery or RetryDelivery. ``nonce`` is the same for every attempt of one
+        post, so Discord can drop a repeat."""
         ...
 
     async def notify(self, guild_id: int, channel_id: int, text: str) -> None:
@@ -108,6 +112,7 @@ class Scheduler:
         grace: timedelta,
         poster: Poster | None = None,
         mod_channel: Callable[[int], Awaitable[int | None]] | None = None,
+        hidden_notes: Callable[[int], Awaitable[frozenset[str]]] | None = None,
         nap: Nap = real_nap,
         zones: ZoneCache | None = None,
         send_deadline: float = SEND_DEADLINE,
@@ -119,6 +124,7 @@ class Scheduler:
         self.clock = clock
         self.grace = int(grace.total_seconds())
         self._mod_channel = mod_channel
+        self._hidden_notes = hidden_notes
         self._nap = nap
         self._send_deadline = send_deadline
         self.zones = zones or ZoneCache()
@@ -232,6 +238,14 @@ class Scheduler:
                 report.paused += 1
                 await self._tell_moderators(job, outcome.pause_reason or "")
 
+    async def _hides(self, job: Job, story: Story) -> bool:
+        """Whether the post goes behind a spoiler: the server's hide list decides, as for
+        /story in that channel."""
+        hidden = DEFAULT_HIDDEN
+        if self._hidden_notes is not None:
+            hidden = await self._hidden_notes(job.guild_id)
+        return hides(story.notes, hidden)
+
     async def _send(self, job: Job, drawn: Story | BaseException | None) -> PostOutcome:
         story: Story | None = None
         try:
@@ -251,7 +265,9 @@ class Scheduler:
                 )
             theme = self._theme(job, story)
             assert self.poster is not None  # start() or the constructor gave one
-            message_id = await self.poster.post(job.channel_id, story, theme, post_nonce(job))
+            message_id = await self.poster.post(
+                job.channel_id, story, theme, post_nonce(job), hidden=await self._hides(job, story)
+            )
         except PauseDelivery as pause:
             log.warning(
                 "guild %s: daily story paused at channel %s: %s",

@@ -1,8 +1,11 @@
-"""Per-server settings: where submissions wait and who may decide them."""
+"""Per-server settings: where submissions wait, who may decide them, and what is hidden."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.clock import Clock
+from bot.notes import DEFAULT_HIDDEN, known
 from bot.records import ModerationSettings
 from bot.stores import GuildSettingsStore
 
@@ -20,3 +23,16 @@ class ServerSettings:
 
     async def set_moderation(self, guild_id: int, channel_id: int, role_id: int | None) -> None:
         await self._store.set_moderation(guild_id, channel_id, role_id, self._clock().isoformat())
+
+    async def hidden_notes(self, guild_id: int | None) -> frozenset[str]:
+        """The notes whose stories go behind a spoiler here; outside a server, the default."""
+        if guild_id is None:
+            return DEFAULT_HIDDEN
+        chosen = await self._store.hidden_notes(guild_id)
+        return DEFAULT_HIDDEN if chosen is None else frozenset(chosen)
+
+    async def set_hidden_notes(self, guild_id: int, notes: Iterable[str]) -> frozenset[str]:
+        """Hide the stories with any of ``notes`` (unknown ones are dropped); what is now hidden."""
+        chosen = known(notes)
+        await self._store.set_hidden_notes(guild_id, chosen, self._clock().isoformat())
+        return frozenset(chosen)

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from bot.clock import Clock, system_clock
 from bot.library import Library
+from bot.preferences import Preferences
 from bot.scheduler import Scheduler
 from bot.schedules import DailySchedules, ZoneCache
 from bot.selection import Selector
@@ -29,6 +30,7 @@ class Services:
     schedules: DailySchedules
     scheduler: Scheduler
     server_settings: ServerSettings
+    preferences: Preferences
     clock: Clock
 
 
@@ -55,9 +57,11 @@ async def open_services(settings: Settings, clock: Clock = system_clock) -> Asyn
                 clock,
                 grace=timedelta(minutes=settings.daily_grace_minutes),
                 mod_channel=server_settings.mod_channel,
+                hidden_notes=server_settings.hidden_notes,
                 zones=zones,
                 shards=settings.shard_slice,
             ),
             server_settings=server_settings,
+            preferences=Preferences(storage.preferences, clock),
             clock=clock,
         )

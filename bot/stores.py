@@ -1,4 +1,4 @@
-"""What the core asks of storage: four stores, each engine's behind the same shape.
+"""What the core asks of storage: five stores, each engine's behind the same shape.
 
 The core holds these and nothing else of storage; which engine answers (SQLite in one file,
 PostgreSQL shared by many processes) is chosen once, at start-up (see bot.storage).
@@ -17,6 +17,7 @@ from bot.records import (
     DrawAsk,
     Job,
     Limits,
+    MemberPreferences,
     ModerationSettings,
     NewStory,
     NewSubmission,
@@ -182,6 +183,18 @@ class GuildSettingsStore(Protocol):
     async def set_moderation(
         self, guild_id: int, channel_id: int | None, role_id: int | None, now: str
     ) -> None: ...
+    async def hidden_notes(self, guild_id: int) -> tuple[str, ...] | None:
+        """The notes whose stories the server hides; None while it has not chosen."""
+        ...
+
+    async def set_hidden_notes(self, guild_id: int, notes: Sequence[str], now: str) -> None: ...
+
+
+class PreferenceStore(Protocol):
+    """Each member's own choices, kept by member id alone: they follow the member."""
+
+    async def get(self, member_id: int) -> MemberPreferences: ...
+    async def save(self, preferences: MemberPreferences, now: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,3 +206,4 @@ class Storage:
     schedules: ScheduleStore
     submissions: SubmissionStore
     guild_settings: GuildSettingsStore
+    preferences: PreferenceStore

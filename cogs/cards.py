@@ -1,4 +1,5 @@
-"""How a story looks on Discord: one embed, content notes first, the story behind a spoiler."""
+"""How a story looks on Discord: one embed, its content note first, and the story behind a
+spoiler where the note is one the server hides."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from bot.themes import Theme
 
 DEFAULT_COLOUR = 0x8FB9A8
 DEFAULT_BADGE = "📖"
+HIDDEN_HINT = "The story is hidden: click or tap the dark bar to read it."
 
 
 def spoiler(text: str) -> str:
@@ -17,7 +19,20 @@ def spoiler(text: str) -> str:
     return "||" + text.replace("|", "\u2223") + "||"
 
 
-def story_embed(story: Story, theme: Theme | None, *, aside: str | None = None) -> discord.Embed:
+def noted_text(body: str, notes: tuple[str, ...], *, hidden: bool, hint: bool = True) -> str:
+    """The text as readers see it: any content note first, then the story, behind a
+    spoiler if ``hidden`` (with a line saying how to open it, if ``hint``)."""
+    if not notes:
+        return body
+    note = f"**Content note:** {describe(notes)}.\n"
+    if not hidden:
+        return f"{note}\n{body}"
+    return note + (f"{HIDDEN_HINT}\n" if hint else "") + "\n" + spoiler(body)
+
+
+def story_embed(
+    story: Story, theme: Theme | None, *, hidden: bool, aside: str | None = None
+) -> discord.Embed:
     """The card; ``aside`` is a line under the credit, such as that a theme has one story."""
     embed = discord.Embed(
         title=story.title,
@@ -27,12 +42,6 @@ def story_embed(story: Story, theme: Theme | None, *, aside: str | None = None) 
         embed.set_author(name=f"{theme.emoji} {theme.title}")
     else:
         embed.set_author(name=f"{DEFAULT_BADGE} A story")
-    if story.notes:
-        embed.description = (
-            f"**Content note:** {describe(story.notes)}.\n"
-            "The story is hidden: click or tap the dark bar to read it.\n\n" + spoiler(story.body)
-        )
-    else:
-        embed.description = story.body
+    embed.description = noted_text(story.body, story.notes, hidden=hidden)
     embed.set_footer(text=f"{story.credit_line}\n{aside}" if aside else story.credit_line)
     return embed

@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.client import StoryBot
 from bot.errors import DomainError
+from bot.notes import hides
 from bot.records import Story
 from bot.scheduler import PauseDelivery, RetryDelivery
 from bot.schedules import DailyView
@@ -132,14 +133,16 @@ class DiscordPoster:
             "(View Channel, Send Messages or Embed Links)."
         )
 
-    async def post(self, channel_id: int, story: Story, theme: Theme | None, nonce: str) -> int:
+    async def post(
+        self, channel_id: int, story: Story, theme: Theme | None, nonce: str, *, hidden: bool
+    ) -> int:
         channel = self.bot.get_channel(channel_id)
         guild_id = getattr(getattr(channel, "guild", None), "id", None)
         target = channel if isinstance(channel, discord.abc.Messageable) else None
         target = target or self.bot.get_partial_messageable(channel_id)
         try:
             message = await target.send(
-                embed=story_embed(story, theme),
+                embed=story_embed(story, theme, hidden=hidden),
                 view=StoryControls(theme.id if theme else 0),
                 nonce=nonce,
             )
@@ -304,9 +307,14 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
         if story is None:
             raise DomainError("There are no stories for the daily theme yet.")
         theme = self._theme(schedule.theme_id or story.primary_theme_id)
+        hidden = await services.server_settings.hidden_notes(interaction.guild_id)
         try:
             await DiscordPoster(self.bot).post(
-                schedule.channel_id, story, theme, f"t{interaction.id}"[:25]
+                schedule.channel_id,
+                story,
+                theme,
+                f"t{interaction.id}"[:25],
+                hidden=hides(story.notes, hidden),
             )
         except PauseDelivery as problem:
             raise DomainError(f"I couldn't post the test story. {problem.reason}") from problem

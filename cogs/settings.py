@@ -8,10 +8,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import NO_PERMISSION, StoryBot
+from bot.client import NO_PERMISSION, ErrorPathItem, StoryBot
 from bot.errors import DomainError
 from bot.timeparse import format_time
 from cogs.daily import TextChannelOption
+from cogs.notes_ui import notes_said, notes_select
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,57 @@ async def daily_summary(bot: StoryBot, guild_id: int) -> str:
     return line
 
 
+def hidden_summary(hidden: frozenset[str]) -> str:
+    """What the server hides, in the words of /settings show and /settings notes."""
+    if not hidden:
+        return "Nothing: every story is shown with its content note first, none behind a spoiler."
+    return (
+        f"{notes_said(hidden)}: a story with one of these notes is behind a spoiler, its "
+        "note first. Other notes are shown before the story, which is shown with them."
+    )
+
+
+def notes_message(hidden: frozenset[str]) -> tuple[str, discord.ui.View]:
+    """The /settings notes message: what is hidden now, and the picker that changes it."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(HiddenNotesSelect(hidden))
+    text = (
+        f"**Hidden in this server:** {hidden_summary(hidden)}\n\n"
+        "Choose the notes whose stories stay hidden here, in `/story`, the daily story and "
+        "moderators' cards; it is saved as soon as you choose. Members can also choose for "
+        "themselves in `/preferences`."
+    )
+    return text, view
+
+
+class HiddenNotesSelect(
+    ErrorPathItem,
+    discord.ui.DynamicItem[discord.ui.Select[discord.ui.View]],
+    template=r"bs:settings:notes",
+):
+    """Only members with Manage Server may change it: checked on every choice, since the
+    message may outlive their permission."""
+
+    def __init__(self, hidden: frozenset[str] = frozenset()) -> None:
+        super().__init__(
+            notes_select("bs:settings:notes", hidden, "Notes whose stories are hidden here")
+        )
+
+    async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
+        guild_id = require_manage_server(interaction)
+        hidden = await interaction.client.services.server_settings.set_hidden_notes(
+            guild_id, self.item.values
+        )
+        log.info(
+            "guild %s: hidden notes set by %s to %s",
+            guild_id,
+            interaction.user.id,
+            ",".join(sorted(hidden)) or "none",
+        )
+        text, view = notes_message(hidden)
+        await interaction.response.edit_message(content=text, view=view)
+
+
 @app_commands.guild_only()
 @app_commands.allowed_installs(guilds=True, users=False)
 @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
@@ -51,6 +103,20 @@ class Settings(
 ):
     def __init__(self, bot: StoryBot) -> None:
         self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(HiddenNotesSelect)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(HiddenNotesSelect)
+
+    @app_commands.command(name="notes")
+    async def notes(self, interaction: discord.Interaction[StoryBot]) -> None:
+        """Choose which content notes hide a story here (its note is always shown first)."""
+        guild_id = require_manage_server(interaction)
+        hidden = await self.bot.services.server_settings.hidden_notes(guild_id)
+        text, view = notes_message(hidden)
+        await interaction.response.send_message(text, view=view, ephemeral=True)
 
     @app_commands.command(name="moderation")
     @app_commands.describe(
@@ -143,6 +209,10 @@ class Settings(
         )
         embed.add_field(
             name="Daily story", value=await daily_summary(self.bot, guild_id), inline=False
+        )
+        hidden = await services.server_settings.hidden_notes(guild_id)
+        embed.add_field(
+            name="Hidden stories (`/settings notes`)", value=hidden_summary(hidden), inline=False
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

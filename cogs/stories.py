@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import weakref
@@ -12,6 +13,7 @@ from discord.ext import commands
 
 from bot.client import ErrorPathItem, StoryBot
 from bot.errors import DomainError, NoStories
+from bot.notes import hides
 from bot.themes import Theme
 from cogs.cards import story_embed
 
@@ -19,6 +21,10 @@ log = logging.getLogger(__name__)
 
 CHOICE_NAME_LIMIT = 100
 THEMES_PER_PAGE = 10
+NONE_UNSKIPPED = (
+    "Every story here has a content note you chose to skip; `/preferences` changes what you "
+    "skip, and `/themes` shows the other themes."
+)
 
 
 def _choice_name(theme: Theme, count: int) -> str:
@@ -34,13 +40,18 @@ def _only_one(theme: Theme | None) -> str:
 async def serve_story(
     interaction: discord.Interaction[StoryBot], theme: Theme | None, *, another: bool = False
 ) -> None:
-    """Answer with the channel's next story of ``theme`` (None: any theme).
+    """Answer with the channel's next story of ``theme`` (None: any theme), as the member
+    who asked prefers it (see bot.preferences).
 
     A theme with one story says so on its card and offers no "Another story", which could
     only post the same card again; pressed on an older card, it says so instead.
     """
     services = interaction.client.services
-    counts = await services.library.counts(interaction.guild_id or 0)
+    counts, reader, hidden_notes = await asyncio.gather(
+        services.library.counts(interaction.guild_id or 0),
+        services.preferences.of(interaction.user.id),
+        services.server_settings.hidden_notes(interaction.guild_id),
+    )
     alone = counts.get(theme.id if theme else 0, 0) == 1
     if alone and another:
         raise DomainError(
@@ -50,19 +61,33 @@ async def serve_story(
         channel_id=interaction.channel_id or interaction.user.id,
         guild_id=interaction.guild_id,
         theme_id=theme.id if theme else None,
+        reader=reader,
     )
     if story is None:
+        if reader.skipped:
+            raise DomainError(NONE_UNSKIPPED)
         raise NoStories(theme.title if theme else None)
     card_theme = theme or (
         services.library.catalogue.get(story.primary_theme_id) if story.primary_theme_id else None
     )
+    hidden = hides(story.notes, hidden_notes)
+    # The server hides such stories from its channels; a member who would rather read them
+    # unhidden gets them so, but as a card only they can see, so nobody else meets the
+    # story without choosing to open it.
+    private = hidden and reader.show_unhidden
+    embed = story_embed(
+        story,
+        card_theme,
+        hidden=hidden and not private,
+        aside=f"The only story {_only_one(theme)} so far." if alone else None,
+    )
     if alone:
-        aside = f"The only story {_only_one(theme)} so far."
-        await interaction.response.send_message(embed=story_embed(story, card_theme, aside=aside))
+        await interaction.response.send_message(embed=embed, ephemeral=private)
         return
     await interaction.response.send_message(
-        embed=story_embed(story, card_theme),
+        embed=embed,
         view=story_controls(interaction.client, theme.id if theme else 0),
+        ephemeral=private,
     )
 
 

@@ -42,7 +42,9 @@ class Channel:
         self.entered = asyncio.Event()
         self.attempted: list[Story] = []
 
-    async def post(self, channel_id: int, story: Story, theme: Theme | None, nonce: str) -> int:
+    async def post(
+        self, channel_id: int, story: Story, theme: Theme | None, nonce: str, *, hidden: bool
+    ) -> int:
         self.entered.set()
         self.attempted.append(story)
         if self.gate is not None:

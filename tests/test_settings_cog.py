@@ -15,11 +15,12 @@ def fields(reply) -> dict[str, str]:
 async def test_settings_are_for_manage_server_by_default_and_in_code(bench: Bench):
     [settings] = [c for c in bench.discord.commands["global"] if c["name"] == "settings"]
     assert int(settings["default_member_permissions"]) == MANAGE_GUILD
-    assert {o["name"] for o in settings["options"]} == {"moderation", "show"}
+    assert {o["name"] for o in settings["options"]} == {"moderation", "notes", "show"}
     bench.discord.add_channel(MOD_CHANNEL, GUILD_ID)
 
     for path, options in (
         ("settings moderation", {"channel": ChannelRef(MOD_CHANNEL)}),
+        ("settings notes", {}),
         ("settings show", {}),
     ):
         refused = await bench.slash(path, user=MEMBER, **options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bot.notes import DEFAULT_HIDDEN
 from bot.settings import DEFAULT_DATA_DIR
 from tests.discord_bench.harness import Bench
 from tests.discord_bench.payloads import CHANNEL_ID, GUILD_ID, OTHER_MEMBER, Where
@@ -156,19 +157,27 @@ async def test_another_story_gives_the_next_of_the_same_theme_before_and_after_r
     assert title_of(third) not in {title_of(first), title_of(second)}
 
 
-async def test_a_story_with_content_notes_is_hidden_behind_its_note(bench: Bench):
-    for _ in range(len(NICU_KEYS)):
-        reply = await bench.slash("story", theme="nicu")
+async def test_a_heavy_story_is_hidden_behind_its_note_and_a_lighter_one_follows_it(bench: Bench):
+    kinds = set()
+    emergency = [s for s in TITLES.values() if "emergency" in s["themes"]]
+    for _ in emergency:
+        reply = await bench.slash("story", theme="emergency")
         entry = TITLES[title_of(reply)]
         description = reply.embeds[0]["description"]
-        if entry["notes"]:
+        if set(entry["notes"]) & DEFAULT_HIDDEN:
             assert description.startswith("**Content note:**")
             assert "\nThe story is hidden: click or tap the dark bar to read it.\n" in description
             body = description.split("\n\n", 1)[1]
             assert body.startswith("||") and body.endswith("||")
             assert entry["text"].replace("|", "∣") in body
+            kinds.add("hidden")
+        elif entry["notes"]:
+            assert description.startswith("**Content note:**")
+            assert description.endswith(".\n\n" + entry["text"])
+            kinds.add("shown with its note")
         else:
             assert description == entry["text"]
+    assert kinds == {"hidden", "shown with its note"}
 
 
 async def test_autocomplete_offers_at_most_25_themes_best_first_with_counts(

@@ -3,7 +3,8 @@
 A channel's round for a theme is a shuffled order of the theme's pools (the bundled one,
 then the server's own), stored as (seed, size, bundled size, position). Each engine takes
 the next position in one write of its own; turning that position into a story's slot is
-the same arithmetic everywhere, and so is stepping past a slot whose story was retired.
+the same arithmetic everywhere, and so is stepping past a slot whose story was retired
+or has a note the ask skips.
 
 A new round never opens with the slot that ended the round before (a two-story theme would
 otherwise give the same story twice in a row half the time). When a round restarts, the
@@ -117,14 +118,25 @@ def taken(
 
 
 DrawOnce = Callable[[Sequence[DrawAsk]], Awaitable[Sequence[Drawn | None]]]
+Keep = Callable[[DrawAsk, Story], bool]
 
 
-async def draw_live(draw_once: DrawOnce, asks: Sequence[DrawAsk]) -> list[Story | None]:
-    """Draw for every ask, taking the next slot again where a slot's story was retired.
+def unskipped(ask: DrawAsk, story: Story) -> bool:
+    """A story the ask may have: none of its notes is one the ask skips."""
+    return ask.skip.isdisjoint(story.notes)
+
+
+async def draw_live(
+    draw_once: DrawOnce, asks: Sequence[DrawAsk], keep: Keep = unskipped
+) -> list[Story | None]:
+    """Draw for every ask, taking the next slot again where a slot's story was retired,
+    or is one that ``keep`` turns down for that ask.
 
     A round keeps its size while it lasts, so a retired story leaves a hole that the draw
     steps over; a whole round of holes is the most one ask can meet before the next round
-    starts from the live stories. None where a pool has no live story.
+    starts from the live stories. A story turned down is a hole for that ask alone (its
+    round is its own, see bot.selection.own_round). None where a pool has no live story,
+    or none that ``keep`` takes.
     """
     found: list[Story | None] = [None] * len(asks)
     waiting = list(range(len(asks)))
@@ -135,7 +147,7 @@ async def draw_live(draw_once: DrawOnce, asks: Sequence[DrawAsk]) -> list[Story 
         for i, one in zip(waiting, drawn, strict=True):
             if one is None:
                 continue
-            if one.story is not None:
+            if one.story is not None and keep(asks[i], one.story):
                 found[i] = one.story
                 continue
             steps[i] = steps.get(i, 0) + 1

@@ -250,12 +250,18 @@ class Submissions(commands.Cog):
 
     # -- cards and DMs ------------------------------------------------------------------
 
+    async def card(self, submission: Submission) -> discord.Embed:
+        """The card, its text hidden or not by the server's hide list, as /story would."""
+        services = self.bot.services
+        hidden = await services.server_settings.hidden_notes(submission.guild_id)
+        return card_embed(submission, services.library.catalogue, hidden)
+
     async def post_card(self, submission: Submission, channel_id: int) -> bool:
         """Post one card; False (logged) when the channel is gone or closed to the bot."""
         channel = self.bot.get_partial_messageable(channel_id, guild_id=submission.guild_id)
         try:
             message = await channel.send(
-                embed=card_embed(submission, self.bot.services.library.catalogue),
+                embed=await self.card(submission),
                 view=ModeratorCard(submission.id),
             )
         except discord.HTTPException as error:
@@ -307,9 +313,7 @@ class Submissions(commands.Cog):
             submission.card_channel_id, guild_id=submission.guild_id
         ).get_partial_message(submission.card_message_id)
         try:
-            await message.edit(
-                embed=card_embed(submission, self.bot.services.library.catalogue), view=view
-            )
+            await message.edit(embed=await self.card(submission), view=view)
         except discord.HTTPException as error:
             log.warning(
                 "guild %s: could not update the card of submission %s (%s %s)",
@@ -427,9 +431,7 @@ class Submissions(commands.Cog):
         self, interaction: discord.Interaction, guild_id: int, submission_id: int
     ) -> None:
         submission = await self.desk.approve(submission_id, guild_id, actor(interaction))
-        await interaction.response.edit_message(
-            embed=card_embed(submission, self.bot.services.library.catalogue), view=None
-        )
+        await interaction.response.edit_message(embed=await self.card(submission), view=None)
         pressed = interaction.message.id if interaction.message else None
         await self.refresh_card(submission, skip_message=pressed)
         await self.tell_member(submission)

@@ -8,12 +8,13 @@ import discord
 
 from bot import textcheck
 from bot.errors import DomainError
-from bot.notes import describe
+from bot.notes import hides
 from bot.records import SubmissionStatus
 from bot.submissions import ANONYMOUS_CREDIT, Actor, Draft, Submission, describe_decision
 from bot.textcheck import Finding
 from bot.themes import ThemeCatalogue
-from cogs.cards import spoiler
+from cogs.cards import noted_text
+from cogs.notes_ui import notes_said
 
 FIELD_LIMIT = 1024
 STATUS_COLOURS = {
@@ -56,25 +57,20 @@ def findings_text(findings: tuple[Finding, ...] | list[Finding]) -> str:
     return _clip("\n".join(f"• {line}" for line in textcheck.summary_lines(list(findings))))
 
 
-def notes_text(notes: tuple[str, ...]) -> str:
-    """A card's content notes field, written like its neighbours: "Death, violence", "None"."""
-    said = describe(notes)
-    return said[:1].upper() + said[1:] if said else "None"
+def card_embed(
+    submission: Submission, catalogue: ThemeCatalogue, hidden: frozenset[str]
+) -> discord.Embed:
+    """The moderator card: everything needed to decide, and once decided, the decision.
 
-
-def story_text(body: str, notes: tuple[str, ...]) -> str:
-    """The text with its content note first and behind a spoiler, as readers will see it."""
-    if not notes:
-        return body
-    return f"**Content note:** {describe(notes)}.\n\n" + spoiler(body)
-
-
-def card_embed(submission: Submission, catalogue: ThemeCatalogue) -> discord.Embed:
-    """The moderator card: everything needed to decide, and once decided, the decision."""
+    The text is shown as readers will see it: its note first, and behind a spoiler if the
+    server's hide list (``hidden``) names one of its notes.
+    """
     status = STATUS_WORDS.get(submission.status, submission.status)
     embed = discord.Embed(
         title=f"Submission #{submission.id} · {status}",
-        description=story_text(submission.body, submission.notes),
+        description=noted_text(
+            submission.body, submission.notes, hidden=hides(submission.notes, hidden), hint=False
+        ),
         colour=STATUS_COLOURS.get(submission.status, 0x8FB9A8),
     )
     embed.set_author(name=theme_name(catalogue, submission.theme_id))
@@ -92,7 +88,7 @@ def card_embed(submission: Submission, catalogue: ThemeCatalogue) -> discord.Emb
     )
     embed.add_field(
         name="Content notes",
-        value=notes_text(submission.notes),
+        value=notes_said(submission.notes),
         inline=True,
     )
     embed.add_field(name="Findings", value=findings_text(submission.findings), inline=False)

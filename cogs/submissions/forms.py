@@ -10,7 +10,7 @@ from typing import Any
 import discord
 
 from bot.client import answer_error
-from bot.notes import NOTE_LABELS
+from bot.notes import NOTE_LABELS, known
 from bot.submissions import REASON_LIMIT, Draft, Submission
 from bot.themes import ThemeCatalogue
 
@@ -105,8 +105,7 @@ def chosen_theme(answered: dict[str, Any], catalogue: ThemeCatalogue) -> int | N
 
 
 def chosen_notes(answered: dict[str, Any]) -> tuple[str, ...]:
-    ticked = answered.get("notes") or []
-    return tuple(key for key in NOTE_LABELS if key in ticked)
+    return known(answered.get("notes") or [])
 
 
 class SubmitForm(Form, title="Share a story"):

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from bot.notes import decode, encode
 from bot.records import ModerationSettings
 from bot.storage.postgres.database import PgDatabase
+
+# Read by every /story: named for the query-plan test.
+HIDDEN_NOTES_SQL = "SELECT notes FROM guild_hidden_notes WHERE guild_id = $1"
 
 
 class GuildSettingsStore:
@@ -30,5 +36,19 @@ class GuildSettingsStore:
             guild_id,
             channel_id,
             role_id,
+            now,
+        )
+
+    async def hidden_notes(self, guild_id: int) -> tuple[str, ...] | None:
+        row = await self.db.fetchrow(HIDDEN_NOTES_SQL, guild_id)
+        return None if row is None else decode(row[0])
+
+    async def set_hidden_notes(self, guild_id: int, notes: Sequence[str], now: str) -> None:
+        await self.db.execute(
+            "INSERT INTO guild_hidden_notes (guild_id, notes, updated_at) VALUES ($1, $2, $3) "
+            "ON CONFLICT (guild_id) DO UPDATE SET notes = excluded.notes, "
+            "updated_at = excluded.updated_at",
+            guild_id,
+            encode(notes),
             now,
         )

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from bot.notes import decode, encode
 from bot.records import ModerationSettings
 from bot.storage.sqlite.database import Database
+
+# Read by every /story: named for the query-plan test.
+HIDDEN_NOTES_SQL = "SELECT notes FROM guild_hidden_notes WHERE guild_id = ?"
 
 
 class GuildSettingsStore:
@@ -29,4 +35,17 @@ class GuildSettingsStore:
                 "mod_channel_id = excluded.mod_channel_id, mod_role_id = excluded.mod_role_id, "
                 "updated_at = excluded.updated_at",
                 (guild_id, channel_id, role_id, now),
+            )
+
+    async def hidden_notes(self, guild_id: int) -> tuple[str, ...] | None:
+        row = await self.db.fetchone(HIDDEN_NOTES_SQL, (guild_id,))
+        return None if row is None else decode(row[0])
+
+    async def set_hidden_notes(self, guild_id: int, notes: Sequence[str], now: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO guild_hidden_notes (guild_id, notes, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (guild_id) DO UPDATE SET notes = excluded.notes, "
+                "updated_at = excluded.updated_at",
+                (guild_id, encode(notes), now),
             )
