@@ -126,6 +126,20 @@ class SubmissionStore(Protocol):
         """Move a pending submission on; False when another decision came first."""
         ...
 
+    async def approve(
+        self,
+        submission_id: int,
+        *,
+        title: str,
+        theme_id: int,
+        by: int,
+        by_name: str,
+        at: str,
+    ) -> bool:
+        """Approve a pending submission under the title and theme the moderator chose, in
+        the same statement; False when another decision came first."""
+        ...
+
     async def edit(
         self,
         submission_id: int,

@@ -14,6 +14,7 @@ from tests.test_submissions_steps import (
     MODERATOR,
     NEW_MOD_CHANNEL,
     STORIES,
+    approve,
     card_of,
     cards,
     field,
@@ -95,7 +96,7 @@ async def test_three_waiting_is_the_most_until_one_is_decided(bench: Bench):
     other = await bench.slash("submit", user=OTHER_MEMBER)
     assert other.type == 9  # the limit is per member
 
-    await bench.press(card_of(bench, 1), "bs:mod:approve:1", user=MODERATOR)
+    await approve(bench, 1)
     assert (await bench.slash("submit")).type == 9
 
 
@@ -175,7 +176,7 @@ async def test_mentions_and_invites_ping_nobody_and_show_as_findings(bench: Benc
     assert "a mention of a member" in field(card, "Findings")
     assert "a Discord invite: `discord.gg/thanksnurses`" in field(card, "Findings")
 
-    await bench.press(card, "bs:mod:approve:1", user=ADMIN)
+    await approve(bench, 1, user=ADMIN)
     for _ in range(3):
         story = await bench.slash("story", theme="critical-care")
         assert story.pings == set()
@@ -217,7 +218,7 @@ async def test_deleted_moderator_channel_then_set_again_posts_the_card(bench: Be
 
     card = card_of(bench, 1, NEW_MOD_CHANNEL)
     assert STORIES[0] in card["embeds"][0]["description"]
-    await bench.press(card, "bs:mod:approve:1", user=MODERATOR)
+    await approve(bench, 1, channel=NEW_MOD_CHANNEL)
     assert card_of(bench, 1, NEW_MOD_CHANNEL)["embeds"][0]["title"].endswith("approved")
 
 
@@ -252,8 +253,8 @@ async def test_moderator_role_comes_from_the_settings(bench: Bench):
     assert refused.content.startswith("Only this server's moderators")
 
     await turn_on(bench, role=MOD_ROLE)
-    pressed = await bench.press(card_of(bench, 1), "bs:mod:approve:1", user=MODERATOR)
-    assert pressed.type == 7
+    await approve(bench, 1)
+    assert card_of(bench, 1)["embeds"][0]["title"] == "Submission #1 · approved"
     assert MEMBER.id in bench.discord.dm_channels
 
 
