@@ -52,8 +52,12 @@ def missing_permission(channel: discord.abc.GuildChannel, me: discord.Member) ->
     return None
 
 
-def check_channel(bot: StoryBot, guild_id: int, channel_id: int) -> None:
-    """Refuse a channel the bot cannot post a story card in, naming what is missing."""
+def check_channel(bot: StoryBot, guild_id: int, channel_id: int, what: str = "stories") -> None:
+    """Refuse a channel the bot cannot post ``what`` (embeds) in, naming what is missing.
+
+    Shared by every command that chooses a channel for the bot to post in, so none accepts
+    a channel whose every post would then fail with 403.
+    """
     guild = bot.get_guild(guild_id)
     if guild is None or guild.me is None:
         raise DomainError(
@@ -69,9 +73,30 @@ def check_channel(bot: StoryBot, guild_id: int, channel_id: int) -> None:
     missing = missing_permission(channel, guild.me)
     if missing is not None:
         raise DomainError(
-            f"I can't post stories in <#{channel_id}>: I need the {missing} permission there. "
+            f"I can't post {what} in <#{channel_id}>: I need the {missing} permission there. "
             "Add it in the channel's settings, then try again."
         )
+
+
+def deleted_reason(channel_id: int) -> str:
+    return f"The channel <#{channel_id}> was deleted, or I can no longer find it."
+
+
+def cached_pause_reason(bot: StoryBot, guild_id: int, channel_id: int) -> str | None:
+    """Why a daily post to ``channel_id`` would fail and pause, as the gateway's cache tells
+    it (the sentence a pause gives), or None: nothing wrong, or the server is not cached."""
+    guild = bot.get_guild(guild_id)
+    if guild is None or guild.me is None:
+        return None
+    channel = guild.get_channel(channel_id)
+    if channel is None:
+        return deleted_reason(channel_id)
+    missing = missing_permission(channel, guild.me)
+    return None if missing is None else lost_reason(missing, channel_id)
+
+
+def lost_reason(permission: str, channel_id: int) -> str:
+    return f"I lost the {permission} permission in <#{channel_id}>."
 
 
 def view_embed(view: DailyView, theme: Theme | None, zones: ZoneDirectory) -> discord.Embed:
@@ -118,15 +143,15 @@ class DiscordPoster:
         self, channel_id: int, guild_id: int | None, error: discord.HTTPException
     ) -> str:
         if error.code == UNKNOWN_CHANNEL:
-            return f"The channel <#{channel_id}> was deleted, or I can no longer find it."
+            return deleted_reason(channel_id)
         guild = self.bot.get_guild(guild_id) if guild_id else None
         channel = guild.get_channel(channel_id) if guild else None
         if guild is not None and guild.me is not None and channel is not None:
             missing = missing_permission(channel, guild.me)
             if missing is not None:
-                return f"I lost the {missing} permission in <#{channel_id}>."
+                return lost_reason(missing, channel_id)
         if error.code == MISSING_ACCESS:
-            return f"I lost the View Channel permission in <#{channel_id}>."
+            return lost_reason("View Channel", channel_id)
         return (
             f"I lost a permission I need in <#{channel_id}> "
             "(View Channel, Send Messages or Embed Links)."
