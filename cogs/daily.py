@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.client import StoryBot
 from bot.errors import DomainError
-from bot.records import Story
+from bot.records import Schedule, Story
 from bot.scheduler import PauseDelivery, RetryDelivery
 from bot.schedules import DailyView
 from bot.themes import Theme
@@ -127,6 +127,13 @@ def view_embed(view: DailyView, theme: Theme | None, zones: ZoneDirectory) -> di
         said = STATUS_WORDS.get(last.status, last.status + " ({day})")
         lines.append(f"**Last story:** {said.format(day=f'{day:%A} {day.day} {day:%B %Y}')}.")
     return discord.Embed(title="Daily story", description="\n".join(lines), colour=DEFAULT_COLOUR)
+
+
+def test_failed(reason: str) -> str:
+    return (
+        f"I couldn't post the test story. {reason} The daily story is paused until you fix "
+        "it and run `/daily set` again."
+    )
 
 
 class DiscordPoster:
@@ -292,14 +299,28 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
         ]
 
     @app_commands.command(name="show")
+    @app_commands.checks.has_permissions(manage_guild=True)
     async def show(self, interaction: discord.Interaction[StoryBot]) -> None:
         """See the daily story: channel, time, theme, when the next one comes, or why it paused."""
         assert interaction.guild_id is not None
+        schedule = await self.schedules.get(interaction.guild_id)
+        if schedule is not None:
+            await self._pause_if_broken(schedule)
         view = await self.schedules.show(interaction.guild_id)
         await interaction.response.send_message(
             embed=view_embed(view, self._theme(view.schedule.theme_id), self.zones),
             ephemeral=True,
         )
+
+    async def _pause_if_broken(self, schedule: Schedule) -> str | None:
+        """What the scheduler's next post would meet, seen now: a deleted channel or a lost
+        permission pauses the schedule the same way, so nothing promises a post that fails."""
+        if not schedule.active:
+            return None
+        reason = cached_pause_reason(self.bot, schedule.guild_id, schedule.channel_id)
+        if reason is not None and schedule.paused_reason is None:
+            await self.schedules.pause(schedule.guild_id, reason)
+        return reason
 
     @app_commands.command(name="off")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -319,6 +340,9 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
         """Post one story in the daily channel now, to check that everything works."""
         assert interaction.guild_id is not None
         schedule = await self.schedules.current(interaction.guild_id)
+        broken = await self._pause_if_broken(schedule)
+        if broken is not None:
+            raise DomainError(test_failed(broken))
         await interaction.response.defer(ephemeral=True, thinking=True)
         services = self.bot.services
         story = await services.selector.next_story(
@@ -334,7 +358,8 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
                 schedule.channel_id, story, theme, f"t{interaction.id}"[:25]
             )
         except PauseDelivery as problem:
-            raise DomainError(f"I couldn't post the test story. {problem.reason}") from problem
+            await self.schedules.pause(interaction.guild_id, problem.reason)
+            raise DomainError(test_failed(problem.reason)) from problem
         except RetryDelivery as problem:
             raise DomainError(
                 "Discord didn't take the test story just now; please try again in a minute."
