@@ -176,8 +176,7 @@ async def test_moderator_edit_shows_on_the_card_and_in_the_story(bench: Bench):
 
     modal = await bench.press(card_of(bench, 1), "bs:mod:edit:1", user=MODERATOR)
     assert modal.type == 9
-    prefilled = {c["component"]["custom_id"]: c["component"] for c in modal.data["components"]}
-    assert prefilled["story"]["value"] == STORIES[3]
+    assert prefilled(modal)["story"]["value"] == STORIES[3]
     edited = STORIES[3].replace("nine hours", "many hours")
     pregnancy = bench.services.library.catalogue.by_slug("pregnancy")
     saved = await bench.submit(

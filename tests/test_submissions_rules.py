@@ -19,6 +19,7 @@ from tests.test_submissions_steps import (
     cards,
     field,
     form_values,
+    prefilled,
     submit,
     turn_on,
 )
@@ -52,10 +53,10 @@ async def test_consent_missing_is_refused_and_the_text_comes_back(bench: Bench):
 
     form = await bench.press(refused.message, edit)
     assert form.type == 9
-    prefilled = {c["component"]["custom_id"]: c["component"] for c in form.data["components"]}
-    assert prefilled["story"]["value"] == STORIES[0]
-    assert prefilled["consent"]["default"] is False
-    ticked = [o["value"] for o in prefilled["notes"]["options"] if o["default"]]
+    given = prefilled(form)
+    assert given["story"]["value"] == STORIES[0]
+    assert given["consent"]["default"] is False
+    ticked = [o["value"] for o in given["notes"]["options"] if o["default"]]
     assert ticked == ["child-illness"]
 
     sent = await bench.submit(form, form_values(bench, STORIES[0], notes=("child-illness",)))
@@ -191,9 +192,9 @@ async def test_edit_from_the_findings_step_loses_nothing(bench: Bench):
     [edit] = [c for c in first.custom_ids if c.startswith("bs:draft:edit:")]
 
     form = await bench.press(first.message, edit)
-    prefilled = {c["component"]["custom_id"]: c["component"] for c in form.data["components"]}
-    assert prefilled["story"]["value"] == text
-    credit = [o["value"] for o in prefilled["credit"]["options"] if o["default"]]
+    given = prefilled(form)
+    assert given["story"]["value"] == text
+    credit = [o["value"] for o in given["credit"]["options"] if o["default"]]
     assert credit == ["anonymous"]
 
     sent = await bench.submit(form, form_values(bench, STORIES[1], theme="surgery"))
