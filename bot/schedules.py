@@ -223,6 +223,15 @@ class DailySchedules:
             log.info("guild %s: daily story turned off by %s", guild_id, by)
         return changed
 
+    async def pause(self, guild_id: int, reason: str) -> bool:
+        """Pause the schedule as the scheduler does when a post fails for good, for a
+        failure seen another way (a command's check or test post): no post is promised
+        that would fail, and ``/daily set`` resumes it. False if it was paused already."""
+        changed = await self.store.pause(guild_id, reason, to_unix(self.clock()))
+        if changed:
+            log.warning("guild %s: daily story paused: %s", guild_id, reason)
+        return changed
+
     async def get(self, guild_id: int) -> Schedule | None:
         return await self.store.get(guild_id)
 

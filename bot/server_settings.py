@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.clock import Clock
+from bot.errors import DomainError
 from bot.notes import DEFAULT_HIDDEN, known
 from bot.records import ModerationSettings
 from bot.stores import GuildSettingsStore
@@ -21,8 +22,24 @@ class ServerSettings:
     async def mod_channel(self, guild_id: int) -> int | None:
         return (await self._store.get(guild_id)).mod_channel_id
 
-    async def set_moderation(self, guild_id: int, channel_id: int, role_id: int | None) -> None:
+    async def set_moderation(
+        self,
+        guild_id: int,
+        channel_id: int,
+        role_id: int | None = None,
+        *,
+        clear_role: bool = False,
+    ) -> ModerationSettings:
+        """Choose the moderator channel; the moderator role changes only when a new one is
+        given or ``clear_role`` asks, so setting the channel again never drops it."""
+        if role_id is not None and clear_role:
+            raise DomainError(
+                "Please either choose a moderator role or clear it, not both at once."
+            )
+        if role_id is None and not clear_role:
+            role_id = (await self._store.get(guild_id)).mod_role_id
         await self._store.set_moderation(guild_id, channel_id, role_id, self._clock().isoformat())
+        return ModerationSettings(guild_id, channel_id, role_id)
 
     async def hidden_notes(self, guild_id: int | None) -> frozenset[str]:
         """The notes whose stories go behind a spoiler here; outside a server, the default."""

@@ -92,6 +92,11 @@ class ScheduleStore(Protocol):
         now: int,
     ) -> None: ...
     async def turn_off(self, guild_id: int, by: int, now: int) -> bool: ...
+    async def pause(self, guild_id: int, reason: str, now: int) -> bool:
+        """Pause an active schedule that is not paused yet, as a post that failed for good
+        does: no post until it is set again. False when there was nothing to pause."""
+        ...
+
     async def last_post(self, guild_id: int) -> DailyPost | None: ...
     async def posts(self, guild_id: int) -> list[DailyPost]: ...
     async def next_wake(self, shards: ShardSlice) -> int | None: ...
@@ -133,6 +138,20 @@ class SubmissionStore(Protocol):
         reason: str,
     ) -> bool:
         """Move a pending submission on; False when another decision came first."""
+        ...
+
+    async def approve(
+        self,
+        submission_id: int,
+        *,
+        title: str,
+        theme_id: int,
+        by: int,
+        by_name: str,
+        at: str,
+    ) -> bool:
+        """Approve a pending submission under the title and theme the moderator chose, in
+        the same statement; False when another decision came first."""
         ...
 
     async def edit(

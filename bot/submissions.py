@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from bot import notes as content_notes
@@ -31,6 +31,7 @@ from bot.settings import Settings
 from bot.stores import SubmissionStore
 from bot.textcheck import Finding
 from bot.themes import normalise
+from bot.titles import clean_title, propose_title
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,6 @@ NEAR_DUPLICATE = 0.6
 COPIED = 0.4
 DRAFT_LIFETIME = timedelta(days=7)
 LIMIT_WINDOW = timedelta(hours=24)
-TITLE_LIMIT = 60
 REASON_LIMIT = 500
 SKETCH_BATCH = 500
 
@@ -105,20 +105,13 @@ def _copy_of(a: str, b: str) -> str | None:
     return "largely copied from" if part >= COPIED else None
 
 
-def derive_title(body: str) -> str:
-    """A title from the story's first words, for the card and /story until a moderator edits."""
-    first = " ".join(body.split())
-    for end in (". ", "! ", "? "):
-        cut = first.find(end)
-        if 0 < cut < TITLE_LIMIT:
-            return first[: cut + 1].rstrip(".")
-    if len(first) <= TITLE_LIMIT:
-        return first
-    return first[: TITLE_LIMIT - 1].rsplit(" ", 1)[0] + "…"
-
-
 def body_digest(body: str) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _plain_ref(story: StoryRef) -> StoryRef:
+    # Titles approved before they were kept plain may hold mention codes.
+    return replace(story, title=textcheck.plain_text(story.title))
 
 
 # -- values ---------------------------------------------------------------------------------
@@ -175,7 +168,8 @@ class Submission:
 
     @property
     def credit(self) -> str:
-        return ANONYMOUS_CREDIT if self.anonymous else self.member_name
+        # Shown in an embed footer under the story, where no mention is drawn.
+        return ANONYMOUS_CREDIT if self.anonymous else textcheck.plain_text(self.member_name)
 
     @classmethod
     def from_row(cls, row: SubmissionRecord) -> Submission:
@@ -184,7 +178,7 @@ class Submission:
             guild_id=row.guild_id,
             member_id=row.member_id,
             member_name=row.member_name,
-            title=row.title,
+            title=textcheck.plain_text(row.title),
             body=row.body,
             theme_id=row.theme_id,
             notes=content_notes.decode(row.notes),
@@ -366,6 +360,7 @@ class SubmissionDesk:
         for source, ref_id in await self.store.sketch_candidates(mine, guild_id, 1):
             if source == SketchSource.STORY:
                 story = await self.store.story_ref(ref_id)
+                story = _plain_ref(story) if story is not None else None
                 if story is None or not story.active or story.guild_id not in (0, guild_id):
                     continue
                 how = _copy_of(body, story.body)
@@ -417,7 +412,7 @@ class SubmissionDesk:
                 guild_id=draft.guild_id,
                 member_id=draft.member_id,
                 member_name=draft.member_name,
-                title=derive_title(body),
+                title=propose_title(body),
                 body=body,
                 theme_id=draft.theme_id,
                 notes=content_notes.encode(draft.notes),
@@ -465,11 +460,36 @@ class SubmissionDesk:
 
     # -- state changes --------------------------------------------------------------------
 
-    async def approve(self, submission_id: int, guild_id: int, moderator: Actor) -> Submission:
-        """Decide for the library; of two moderators at once, the second gets NotPending."""
-        await self.in_guild(submission_id, guild_id)
-        if not await self.store.decide(
-            submission_id, SubmissionStatus.APPROVED, moderator.id, moderator.name, self._now(), ""
+    async def approve(
+        self,
+        submission_id: int,
+        guild_id: int,
+        moderator: Actor,
+        *,
+        title: str,
+        theme_id: int | None = None,
+    ) -> Submission:
+        """Decide for the library under the title the moderator confirmed, and a theme
+        (None keeps the one the member chose).
+
+        A story sent as "Not sure" gets its theme here: a story in the library always has
+        one. Of two moderators at once, the second gets NotPending.
+        """
+        submission = await self.in_guild(submission_id, guild_id)
+        theme_id = submission.theme_id if theme_id is None else theme_id
+        theme = self.library.catalogue.get(theme_id) if theme_id else None
+        if theme is None:
+            raise DomainError(
+                f"Please choose a theme for submission #{submission_id} before approving it, "
+                "so `/story` can find it."
+            )
+        if not await self.store.approve(
+            submission_id,
+            title=clean_title(title, submission.body),
+            theme_id=theme.id,
+            by=moderator.id,
+            by_name=moderator.name,
+            at=self._now(),
         ):
             raise NotPending(await self.get(submission_id))
         log.info("guild %s: %s approved submission %s", guild_id, moderator.id, submission_id)
@@ -520,7 +540,7 @@ class SubmissionDesk:
         problem = self.form_problem(body, consent=True)
         if problem is not None:
             raise DomainError(problem.replace("Your story", "The edited story"))
-        title = " ".join(title.split())[: TITLE_LIMIT * 2] or derive_title(body)
+        title = clean_title(title, body)
         notes = tuple(n for n in notes if n in content_notes.NOTE_LABELS)
         changed = await self.store.edit(
             submission_id,
@@ -608,10 +628,13 @@ class SubmissionDesk:
     # -- the server's own stories -----------------------------------------------------------
 
     async def server_stories(self, guild_id: int, query: str, limit: int = 25) -> list[StoryRef]:
-        return await self.store.server_stories(guild_id, query.strip(), limit)
+        found = await self.store.server_stories(guild_id, query.strip(), limit)
+        return [_plain_ref(story) for story in found]
 
     async def retire(self, guild_id: int, story_id: int) -> StoryRef:
         story = await self.store.story_ref(story_id)
+        if story is not None:
+            story = _plain_ref(story)
         if story is None or story.guild_id != guild_id:
             raise DomainError(
                 "That is not one of this server's own stories; only stories approved here "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 EMAIL = "email"
 PHONE = "phone"
@@ -108,6 +109,36 @@ def visible_length(text: str) -> int:
             gap = False
             count += 1
     return count
+
+
+# Discord's markup that only message content and embed descriptions and field values draw
+# as names: everywhere else (embed titles, authors, footers, field names, autocomplete
+# choices) and in a DM, where a server's members, roles and channels are unknown, a reader
+# would see the raw code.
+_MARKUP: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"<@!?\d{15,21}>"), "@member"),
+    (re.compile(r"<@&\d{15,21}>"), "@role"),
+    (re.compile(r"<#\d{15,21}>"), "#channel"),
+    (re.compile(r"</([\w -]{1,32}):\d{15,21}>"), r"/\1"),
+    (re.compile(r"<a?:(\w{2,32}):\d{15,21}>"), r":\1:"),
+)
+_TIMESTAMP = re.compile(r"<t:(-?\d{1,13})(?::[tTdDfFRsS])?>")
+
+
+def _timestamp(match: re.Match[str]) -> str:
+    try:
+        moment = datetime.fromtimestamp(int(match.group(1)), UTC)
+    except (OverflowError, OSError, ValueError):
+        return match.group()
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def plain_text(text: str) -> str:
+    """``text`` for a place where Discord draws no mentions: each mention, channel link,
+    command, custom emoji or timestamp code becomes the words a reader would expect."""
+    for pattern, words in _MARKUP:
+        text = pattern.sub(words, text)
+    return _TIMESTAMP.sub(_timestamp, text)
 
 
 @dataclass(frozen=True, slots=True)

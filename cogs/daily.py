@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.client import StoryBot
 from bot.errors import DomainError
 from bot.notes import hides
-from bot.records import Story
+from bot.records import Schedule, Story
 from bot.scheduler import PauseDelivery, RetryDelivery
 from bot.schedules import DailyView
 from bot.themes import Theme
@@ -53,8 +53,12 @@ def missing_permission(channel: discord.abc.GuildChannel, me: discord.Member) ->
     return None
 
 
-def check_channel(bot: StoryBot, guild_id: int, channel_id: int) -> None:
-    """Refuse a channel the bot cannot post a story card in, naming what is missing."""
+def check_channel(bot: StoryBot, guild_id: int, channel_id: int, what: str = "stories") -> None:
+    """Refuse a channel the bot cannot post ``what`` (embeds) in, naming what is missing.
+
+    Shared by every command that chooses a channel for the bot to post in, so none accepts
+    a channel whose every post would then fail with 403.
+    """
     guild = bot.get_guild(guild_id)
     if guild is None or guild.me is None:
         raise DomainError(
@@ -70,9 +74,30 @@ def check_channel(bot: StoryBot, guild_id: int, channel_id: int) -> None:
     missing = missing_permission(channel, guild.me)
     if missing is not None:
         raise DomainError(
-            f"I can't post stories in <#{channel_id}>: I need the {missing} permission there. "
+            f"I can't post {what} in <#{channel_id}>: I need the {missing} permission there. "
             "Add it in the channel's settings, then try again."
         )
+
+
+def deleted_reason(channel_id: int) -> str:
+    return f"The channel <#{channel_id}> was deleted, or I can no longer find it."
+
+
+def cached_pause_reason(bot: StoryBot, guild_id: int, channel_id: int) -> str | None:
+    """Why a daily post to ``channel_id`` would fail and pause, as the gateway's cache tells
+    it (the sentence a pause gives), or None: nothing wrong, or the server is not cached."""
+    guild = bot.get_guild(guild_id)
+    if guild is None or guild.me is None:
+        return None
+    channel = guild.get_channel(channel_id)
+    if channel is None:
+        return deleted_reason(channel_id)
+    missing = missing_permission(channel, guild.me)
+    return None if missing is None else lost_reason(missing, channel_id)
+
+
+def lost_reason(permission: str, channel_id: int) -> str:
+    return f"I lost the {permission} permission in <#{channel_id}>."
 
 
 def view_embed(view: DailyView, theme: Theme | None, zones: ZoneDirectory) -> discord.Embed:
@@ -105,6 +130,13 @@ def view_embed(view: DailyView, theme: Theme | None, zones: ZoneDirectory) -> di
     return discord.Embed(title="Daily story", description="\n".join(lines), colour=DEFAULT_COLOUR)
 
 
+def test_failed(reason: str) -> str:
+    return (
+        f"I couldn't post the test story. {reason} The daily story is paused until you fix "
+        "it and run `/daily set` again."
+    )
+
+
 class DiscordPoster:
     """The scheduler's :class:`bot.scheduler.Poster`, speaking discord.py.
 
@@ -119,15 +151,15 @@ class DiscordPoster:
         self, channel_id: int, guild_id: int | None, error: discord.HTTPException
     ) -> str:
         if error.code == UNKNOWN_CHANNEL:
-            return f"The channel <#{channel_id}> was deleted, or I can no longer find it."
+            return deleted_reason(channel_id)
         guild = self.bot.get_guild(guild_id) if guild_id else None
         channel = guild.get_channel(channel_id) if guild else None
         if guild is not None and guild.me is not None and channel is not None:
             missing = missing_permission(channel, guild.me)
             if missing is not None:
-                return f"I lost the {missing} permission in <#{channel_id}>."
+                return lost_reason(missing, channel_id)
         if error.code == MISSING_ACCESS:
-            return f"I lost the View Channel permission in <#{channel_id}>."
+            return lost_reason("View Channel", channel_id)
         return (
             f"I lost a permission I need in <#{channel_id}> "
             "(View Channel, Send Messages or Embed Links)."
@@ -270,14 +302,28 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
         ]
 
     @app_commands.command(name="show")
+    @app_commands.checks.has_permissions(manage_guild=True)
     async def show(self, interaction: discord.Interaction[StoryBot]) -> None:
         """See the daily story: channel, time, theme, when the next one comes, or why it paused."""
         assert interaction.guild_id is not None
+        schedule = await self.schedules.get(interaction.guild_id)
+        if schedule is not None:
+            await self._pause_if_broken(schedule)
         view = await self.schedules.show(interaction.guild_id)
         await interaction.response.send_message(
             embed=view_embed(view, self._theme(view.schedule.theme_id), self.zones),
             ephemeral=True,
         )
+
+    async def _pause_if_broken(self, schedule: Schedule) -> str | None:
+        """What the scheduler's next post would meet, seen now: a deleted channel or a lost
+        permission pauses the schedule the same way, so nothing promises a post that fails."""
+        if not schedule.active:
+            return None
+        reason = cached_pause_reason(self.bot, schedule.guild_id, schedule.channel_id)
+        if reason is not None and schedule.paused_reason is None:
+            await self.schedules.pause(schedule.guild_id, reason)
+        return reason
 
     @app_commands.command(name="off")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -297,6 +343,9 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
         """Post one story in the daily channel now, to check that everything works."""
         assert interaction.guild_id is not None
         schedule = await self.schedules.current(interaction.guild_id)
+        broken = await self._pause_if_broken(schedule)
+        if broken is not None:
+            raise DomainError(test_failed(broken))
         await interaction.response.defer(ephemeral=True, thinking=True)
         services = self.bot.services
         story = await services.selector.next_story(
@@ -317,7 +366,8 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
                 hidden=hides(story.notes, hidden),
             )
         except PauseDelivery as problem:
-            raise DomainError(f"I couldn't post the test story. {problem.reason}") from problem
+            await self.schedules.pause(interaction.guild_id, problem.reason)
+            raise DomainError(test_failed(problem.reason)) from problem
         except RetryDelivery as problem:
             raise DomainError(
                 "Discord didn't take the test story just now; please try again in a minute."

@@ -10,8 +10,9 @@ from discord.ext import commands
 
 from bot.client import NO_PERMISSION, ErrorPathItem, StoryBot
 from bot.errors import DomainError
+from bot.records import ModerationSettings
 from bot.timeparse import format_time
-from cogs.daily import TextChannelOption
+from cogs.daily import TextChannelOption, check_channel
 from cogs.notes_ui import notes_said, notes_select
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,18 @@ CHANNEL_NOTE = (
     "Stories that members send with `/submit` will wait here for a moderator's decision. "
     "Each card has Approve, Reject and Edit; nothing a member writes will ping anyone."
 )
+
+
+def moderation_said(before: ModerationSettings, channel_id: int, role_id: int | None) -> str:
+    """The answer to /settings moderation: where cards go, and who decides, and what changed."""
+    if role_id is None:
+        who = "members with the Manage Server permission decide them"
+        if before.mod_role_id is not None:
+            who += f" (the moderator role <@&{before.mod_role_id}> is cleared)"
+    else:
+        kept = " still" if role_id == before.mod_role_id else ""
+        who = f"members with <@&{role_id}> or the Manage Server permission{kept} decide them"
+    return f"Submissions now go to <#{channel_id}>; {who}. `/submit` is on."
 
 
 def require_manage_server(interaction: discord.Interaction) -> int:
@@ -120,51 +133,63 @@ class Settings(
 
     @app_commands.command(name="moderation")
     @app_commands.describe(
-        channel="Where members' submissions wait for a decision",
-        role="Who may decide them (members with Manage Server always may)",
+        channel="Where members' submissions wait for a decision (leave empty to keep it)",
+        role="Who may decide them (members with Manage Server always may); kept if empty",
+        clear_role="True: no moderator role, only members with Manage Server decide",
     )
     async def moderation(
         self,
         interaction: discord.Interaction[StoryBot],
-        channel: app_commands.Transform[app_commands.AppCommandChannel, TextChannelOption],
+        channel: app_commands.Transform[app_commands.AppCommandChannel, TextChannelOption]
+        | None = None,
         role: discord.Role | None = None,
+        clear_role: bool = False,
     ) -> None:
         """Choose the moderator channel and role; this turns /submit on for the server."""
         guild_id = require_manage_server(interaction)
         services = self.bot.services
-        await services.server_settings.set_moderation(
-            guild_id, channel.id, role.id if role else None
+        before = await services.server_settings.moderation(guild_id)
+        channel_id = channel.id if channel is not None else before.mod_channel_id
+        if channel_id is None:
+            raise DomainError(
+                "Please choose the channel where submissions should wait for the moderators."
+            )
+        # The same check as /daily set: a channel whose every card would fail is refused.
+        check_channel(self.bot, guild_id, channel_id, "submission cards")
+        after = await services.server_settings.set_moderation(
+            guild_id, channel_id, role.id if role else None, clear_role=clear_role
         )
+        text = moderation_said(before, channel_id, after.mod_role_id)
+        if channel_id != before.mod_channel_id and not await self._introduce(guild_id, channel_id):
+            text += (
+                f"\n\nBut Discord didn't let me post in <#{channel_id}> just now. Submissions "
+                "are kept and their cards appear once I can; run this command again then."
+            )
         log.info(
             "guild %s: moderation set by %s to channel %s role %s",
             guild_id,
             interaction.user.id,
-            channel.id,
-            role.id if role else None,
+            channel_id,
+            after.mod_role_id,
         )
-        who = f"members with {role.mention} or" if role else "members with"
-        text = (
-            f"Submissions now go to {channel.mention}; {who} the Manage Server permission "
-            "decide them. `/submit` is on."
-        )
+        await interaction.response.send_message(text, ephemeral=True)
+        # The submissions feature posts the cards that waited for a working channel.
+        self.bot.dispatch("moderation_channel_set", guild_id, channel_id)
+
+    async def _introduce(self, guild_id: int, channel_id: int) -> bool:
+        """Tell a new moderator channel what it is for, once: when it becomes the channel."""
         try:
-            await self.bot.get_partial_messageable(channel.id, guild_id=guild_id).send(CHANNEL_NOTE)
+            await self.bot.get_partial_messageable(channel_id, guild_id=guild_id).send(CHANNEL_NOTE)
+            return True
         except discord.HTTPException as error:
             log.warning(
                 "guild %s: cannot post in moderator channel %s (%s %s)",
                 guild_id,
-                channel.id,
+                channel_id,
                 error.status,
                 error.code,
             )
-            text += (
-                f"\n\nBut I can't post in {channel.mention} yet: I need View Channel, Send "
-                "Messages and Embed Links there. Submissions are kept and their cards appear "
-                "once I can; run this command again after fixing it."
-            )
-        await interaction.response.send_message(text, ephemeral=True)
-        # The submissions feature posts the cards that waited for a working channel.
-        self.bot.dispatch("moderation_channel_set", guild_id, channel.id)
+            return False
 
     @app_commands.command(name="show")
     async def show(self, interaction: discord.Interaction[StoryBot]) -> None:

@@ -20,7 +20,7 @@ from tests.discord_bench.harness import Bench, BenchClock, Reply
 from tests.discord_bench.payloads import ADMIN, GUILD_ID, Where
 from tests.services_at import settings_at
 from tests.test_daily import scheduler, set_daily, story_posts
-from tests.test_submissions_steps import MODERATOR, STORIES, card_of, dms, submit, turn_on
+from tests.test_submissions_steps import MODERATOR, STORIES, approve, card_of, dms, submit, turn_on
 
 # /story is asked in two channels of their own, so that the daily channel holds only the
 # daily posts.
@@ -98,7 +98,7 @@ async def use_on_sqlite(bench: Bench) -> tuple[str, Reply]:
     await titles(bench, None, ANY_BEFORE, THERE)
 
     assert "submission #1" in (await submit(bench, STORIES[0], theme="nicu")).content
-    await bench.press(card_of(bench, 1), "bs:mod:approve:1", user=MODERATOR)
+    await approve(bench, 1)
     assert "submission #2" in (await submit(bench, STORIES[1], theme="surgery")).content
     refusal = await submit(bench, SHORT)
     [kept] = [c for c in refusal.custom_ids if c.startswith("bs:draft:edit:")]
@@ -171,8 +171,8 @@ async def test_waiting_submissions_are_listed_and_decided_and_new_ones_get_new_i
     assert listed.embeds[0]["title"] == "Waiting for a decision: 2"
 
     # The card posted before the copy still works: its buttons carry the id.
-    pressed = await bench.press(card_of(bench, 2), "bs:mod:approve:2", user=MODERATOR)
-    assert pressed.type == 7
+    approved = await approve(bench, 2)
+    assert approved.ephemeral and "is approved as" in approved.text
     assert card_of(bench, 2)["embeds"][0]["title"] == "Submission #2 · approved"
     assert [dm["embeds"][0]["title"] for dm in dms(bench)] == ["Your story was approved"] * 2
     # The approved story joined the library under an id of its own, beside the first one.

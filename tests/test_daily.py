@@ -286,3 +286,51 @@ async def test_daily_test_posts_one_story_now_and_off_stops_it(bench: Bench):
     assert len(story_posts(bench)) == 1
     show = await bench.slash("daily show", user=ADMIN)
     assert "off" in show.text
+
+
+async def test_show_sees_a_deleted_channel_and_pauses_as_the_scheduler_would(bench: Bench):
+    bench.join_guild()
+    await set_daily(bench)
+    bench.delete_channel(CHANNEL_ID)
+
+    show = await bench.slash("daily show", user=ADMIN)
+
+    assert "**Status:** paused. The channel" in show.text and "was deleted" in show.text
+    assert "**Next story:**" not in show.text
+    asked = len(bench.discord.requests)
+    bench.clock.advance(days=1)
+    assert (await scheduler(bench).run_due()).claimed == 0
+    assert len(bench.discord.requests) == asked  # nothing was sent to the deleted channel
+    tested = await bench.slash("daily test", user=ADMIN)
+    assert tested.ephemeral and "was deleted" in tested.text
+
+
+async def test_a_failed_test_post_pauses_the_daily_story_and_says_why(bench: Bench):
+    bench.join_guild()
+    await set_daily(bench)
+    # Discord refuses, though the bot has not heard of the change yet.
+    bench.discord.channels[CHANNEL_ID].bot_permissions &= ~EMBED_LINKS
+
+    tested = await bench.slash("daily test", user=ADMIN)
+
+    assert bench.expect_rejection().code == 50013
+    assert tested.followups[0]["content"].startswith("I couldn't post the test story.")
+    assert "The daily story is paused until you fix it" in tested.followups[0]["content"]
+    show = await bench.slash("daily show", user=ADMIN)
+    assert "**Status:** paused." in show.text and "**Next story:**" not in show.text
+    bench.clock.advance(days=1)
+    assert (await scheduler(bench).run_due()).claimed == 0
+
+
+async def test_show_sees_a_lost_permission_before_the_post_fails(bench: Bench):
+    bench.join_guild()
+    await set_daily(bench)
+    bench.discord.channels[CHANNEL_ID].bot_permissions &= ~SEND_MESSAGES
+    bench.update_channel(CHANNEL_ID)
+
+    show = await bench.slash("daily show", user=ADMIN)
+
+    assert "I lost the Send Messages permission" in show.text
+    assert "**Next story:**" not in show.text
+    refused = await bench.slash("daily show", user=MEMBER)
+    assert refused.text == "You need the Manage Server permission to do that."

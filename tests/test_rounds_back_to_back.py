@@ -11,7 +11,7 @@ from tests.library_data import story, theme, write_library
 from tests.services_at import settings_at
 from tests.test_shuffle_and_selection import GUILD, add_server_story, draw
 from tests.test_story_command import title_of
-from tests.test_submissions_steps import MODERATOR, STORIES, card_of, submit, turn_on
+from tests.test_submissions_steps import MODERATOR, STORIES, approve, submit, turn_on
 
 
 def no_story_twice_in_a_row(titles: list[str]) -> None:
@@ -97,7 +97,7 @@ async def test_a_theme_with_one_story_says_so_and_offers_no_other(bench: Bench):
 async def test_another_story_on_an_older_card_says_the_theme_now_has_one(bench: Bench):
     await turn_on(bench)
     await submit(bench, STORIES[0], theme="animals")
-    await bench.press(card_of(bench, 1), "bs:mod:approve:1", user=MODERATOR)
+    await approve(bench, 1)
     card = await bench.slash("story", theme="animals")
     assert card.custom_ids  # two stories: the card offers another
     choices = await bench.autocomplete("submissions retire", "story", user=MODERATOR, story="")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.discord_bench.harness import Bench
-from tests.discord_bench.payloads import ADMIN, GUILD_ID, MEMBER, ChannelRef
-from tests.discord_bench.server import MANAGE_GUILD
+from tests.discord_bench.payloads import ADMIN, GUILD_ID, MEMBER, ChannelRef, RoleRef
+from tests.discord_bench.server import MANAGE_GUILD, SEND_MESSAGES, VIEW_CHANNEL
 from tests.test_submissions_steps import MOD_CHANNEL, MOD_ROLE, STORIES, submit, turn_on
 
 
@@ -63,11 +63,47 @@ async def test_show_lists_every_setting_of_the_server(bench: Bench):
     assert after["Moderator role"] == f"<@&{MOD_ROLE}> and members with Manage Server"
 
 
-async def test_a_channel_the_bot_cannot_use_is_saved_with_a_warning(bench: Bench):
-    bench.discord.add_channel(MOD_CHANNEL, GUILD_ID, bot_permissions=0)
+async def test_a_channel_without_embed_links_is_refused_naming_it(bench: Bench):
+    bench.discord.add_channel(MOD_CHANNEL, GUILD_ID, bot_permissions=VIEW_CHANNEL | SEND_MESSAGES)
 
     reply = await turn_on(bench)
 
-    assert bench.expect_rejection().status == 403
-    assert "But I can't post in" in reply.content
-    assert (await bench.slash("submit")).type == 9
+    assert reply.ephemeral
+    assert reply.content == (
+        f"I can't post submission cards in <#{MOD_CHANNEL}>: I need the Embed Links "
+        "permission there. Add it in the channel's settings, then try again."
+    )
+    assert bench.channel_messages(MOD_CHANNEL) == []
+    assert (await bench.slash("submit")).content.startswith("This server has not turned")
+
+
+async def test_setting_the_channel_again_keeps_the_role_and_introduces_it_once(bench: Bench):
+    await turn_on(bench)
+
+    again = await turn_on(bench, role=None)
+
+    assert again.content == (
+        f"Submissions now go to <#{MOD_CHANNEL}>; members with <@&{MOD_ROLE}> or the Manage "
+        "Server permission still decide them. `/submit` is on."
+    )
+    assert len(bench.channel_messages(MOD_CHANNEL)) == 1
+    role_only = await bench.slash("settings moderation", user=ADMIN, role=RoleRef(MOD_ROLE + 1))
+    assert f"<#{MOD_CHANNEL}>" in role_only.content and f"<@&{MOD_ROLE + 1}>" in role_only.content
+    assert fields(await bench.slash("settings show", user=ADMIN))["Moderator role"] == (
+        f"<@&{MOD_ROLE + 1}> and members with Manage Server"
+    )
+
+    cleared = await bench.slash("settings moderation", user=ADMIN, clear_role=True)
+
+    assert cleared.content == (
+        f"Submissions now go to <#{MOD_CHANNEL}>; members with the Manage Server permission "
+        f"decide them (the moderator role <@&{MOD_ROLE + 1}> is cleared). `/submit` is on."
+    )
+    assert fields(await bench.slash("settings show", user=ADMIN))["Moderator role"].startswith(
+        "None set"
+    )
+    assert len(bench.channel_messages(MOD_CHANNEL)) == 1
+    both = await bench.slash(
+        "settings moderation", user=ADMIN, role=RoleRef(MOD_ROLE), clear_role=True
+    )
+    assert both.content == "Please either choose a moderator role or clear it, not both at once."

@@ -17,10 +17,10 @@ from bot.submissions import (
     NotPending,
     SubmissionDesk,
     SubmissionRefused,
-    derive_title,
     likeness,
     sketch,
 )
+from bot.titles import UNTITLED, clean_title, propose_title
 from tests.discord_bench.harness import BenchClock
 from tests.services_at import settings_at
 from tests.test_submissions_steps import STORIES
@@ -70,7 +70,7 @@ async def test_pending_then_approved_publishes_one_story(services: Services):
     submission = outcome.submission
     assert submission is not None and submission.pending
 
-    approved = await desk.approve(submission.id, GUILD, MODERATOR)
+    approved = await desk.approve(submission.id, GUILD, MODERATOR, title="Her hand")
 
     assert approved.status == SubmissionStatus.APPROVED
     assert approved.decided_by == MODERATOR
@@ -105,7 +105,7 @@ async def test_reject_and_withdraw_are_final_and_only_the_member_withdraws(servi
     withdrawn = await desk.withdraw(second.id, GUILD, MEMBER)
     assert withdrawn.status == "withdrawn"
     with pytest.raises(NotPending, match="withdrawn by the member"):
-        await desk.approve(second.id, GUILD, MODERATOR)
+        await desk.approve(second.id, GUILD, MODERATOR, title="Late")
     assert await services.library.counts(GUILD) == await services.library.counts(0)
 
 
@@ -234,7 +234,7 @@ async def test_near_duplicates_per_server_and_library(services: Services):
 async def test_an_approved_story_blocks_copies_here_and_not_elsewhere(services: Services):
     desk = desk_of(services)
     submission = (await send(desk, STORIES[2])).submission
-    approved = await desk.approve(submission.id, GUILD, MODERATOR)
+    approved = await desk.approve(submission.id, GUILD, MODERATOR, title="Her hand")
 
     pointer = await desk.near_duplicate(STORIES[2], GUILD, OTHER.id)
     assert "this server's library" in pointer and f"story #{approved.story_id}" in pointer
@@ -257,7 +257,50 @@ def test_sketches_see_small_changes_and_tell_stories_apart():
     assert sketch("") == [] and len(sketch("two words")) == 1
 
 
-def test_titles_come_from_the_first_words():
-    assert derive_title("It was late. Then it was not.") == "It was late"
-    long = derive_title("word " * 40)
-    assert len(long) <= 60 and long.endswith("…")
+@pytest.mark.parametrize(
+    ("text", "proposed"),
+    [
+        ("It was late. Then it was not.", "It was late"),
+        (
+            "On my first night shift on the children's ward, a little boy asked me to draw a "
+            "dinosaur on his cast, and then another, and another, until it was a whole herd.",
+            "On my first night shift on the children's ward",
+        ),
+        (
+            "<@1577424552147812379> was the nurse who sat with my mum. She stayed.",
+            "@member was the nurse who sat with my mum",
+        ),
+        ("word " * 40, UNTITLED),
+        ("Yesterday, " + "word " * 40, UNTITLED),
+    ],
+)
+def test_a_proposed_title_is_a_whole_sentence_or_clause_and_plain(text: str, proposed: str):
+    assert propose_title(text) == proposed
+
+
+def test_a_moderators_title_is_kept_plain_on_one_line():
+    assert clean_title("  The <#1300000000000000021>\n night  ", STORIES[0]) == (
+        "The #channel night"
+    )
+    assert clean_title("", "It was late. Then it was not.") == "It was late"
+
+
+async def test_approval_needs_a_theme_and_keeps_the_confirmed_title(services: Services):
+    desk = desk_of(services)
+    draft = Draft(GUILD, MEMBER.id, MEMBER.name, STORIES[1], None, (), False, True)
+    saved = await desk.draft(await desk.save_draft(draft), MEMBER.id)
+    assert saved is not None
+    submission = (await desk.send(saved, confirmed=True)).submission
+    assert submission is not None
+
+    with pytest.raises(DomainError, match="choose a theme for submission #1"):
+        await desk.approve(submission.id, GUILD, MODERATOR, title="Tomatoes")
+    assert (await desk.get(submission.id)).pending
+    approved = await desk.approve(
+        submission.id, GUILD, MODERATOR, title="<@&1300000000000000031> Tomatoes", theme_id=2
+    )
+
+    assert approved.title == "@role Tomatoes" and approved.theme_id == 2
+    story = await services.library.story(approved.story_id)
+    assert story is not None
+    assert story.title == "@role Tomatoes" and story.primary_theme_id == 2

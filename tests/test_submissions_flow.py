@@ -18,9 +18,11 @@ from tests.test_submissions_steps import (
     MODERATOR,
     SECOND_MODERATOR,
     STORIES,
+    approve,
     card_of,
     dms,
     field,
+    prefilled,
     served_titles,
     submit,
     turn_on,
@@ -46,9 +48,10 @@ async def test_submit_approve_and_story_serves_it_here_only(bench: Bench):
     assert card["embeds"][0]["author"]["name"] == "🍼 Neonatal intensive care"
     assert card["pings"] == []
 
-    pressed = await bench.press(card, "bs:mod:approve:1", user=MODERATOR)
+    approved = await approve(bench, 1)
 
-    assert pressed.type == 7
+    assert approved.ephemeral
+    assert approved.content.startswith("Submission #1 is approved as “")
     decided = card_of(bench, 1)
     assert decided["embeds"][0]["title"] == "Submission #1 · approved"
     assert field(decided, "Decision").startswith("Approved by Moderator <t:")
@@ -81,7 +84,7 @@ async def test_anonymous_story_is_credited_to_a_member_of_this_server(bench: Ben
     assert "Anonymously" in field(card, "Credit")
     assert field(card, "Sent by").startswith(f"<@{MEMBER.id}>")  # moderators still see who
 
-    await bench.press(card, "bs:mod:approve:1", user=ADMIN)
+    await approve(bench, 1, user=ADMIN)
 
     titles = {}
     for _ in range(4):
@@ -133,16 +136,22 @@ async def test_two_approvals_at_once_make_one_story(bench: Bench):
     await turn_on(bench)
     await submit(bench, STORIES[0], theme="nicu")
     card = copy.deepcopy(card_of(bench, 1))  # both moderators see the card with buttons
+    forms = [
+        await bench.press(card, "bs:mod:approve:1", user=who)
+        for who in (MODERATOR, SECOND_MODERATOR)
+    ]
 
     first, second = await asyncio.gather(
-        bench.press(card, "bs:mod:approve:1", user=MODERATOR),
-        bench.press(card, "bs:mod:approve:1", user=SECOND_MODERATOR),
+        bench.submit(forms[0], {"title": "First"}, user=MODERATOR),
+        bench.submit(forms[1], {"title": "Second"}, user=SECOND_MODERATOR),
     )
 
-    answers = sorted([first, second], key=lambda r: r.type)
-    assert answers[0].ephemeral and "already approved by" in answers[0].content
-    assert answers[1].type == 7
+    answers = sorted([first.content, second.content], key=lambda c: "already" in c)
+    assert answers[0].startswith("Submission #1 is approved as")
+    assert "already approved by" in answers[1]
     assert len(dms(bench)) == 1
+    won = "First" if "First" in answers[0] else "Second"
+    assert field(card_of(bench, 1), "Title") == won
     counts = await bench.autocomplete("story", "theme", theme="nicu")
     assert counts.choices[0]["name"].endswith(f"· {NICU_ROUND} stories")
 
@@ -152,12 +161,13 @@ async def test_approve_after_a_restart(bench: Bench):
     await submit(bench, STORIES[0], theme="nicu")
 
     await bench.restart()
-    pressed = await bench.press(card_of(bench, 1), "bs:mod:approve:1", user=MODERATOR)
+    form = await bench.press(card_of(bench, 1), "bs:mod:approve:1", user=MODERATOR)
+    await bench.restart()  # the moderator was still reading the form
+    await bench.submit(form, {"title": "Her new shoes"}, user=MODERATOR)
 
-    assert pressed.type == 7
     assert card_of(bench, 1)["embeds"][0]["title"] == "Submission #1 · approved"
-    title = field(card_of(bench, 1), "Title")
-    assert title in await served_titles(bench, "nicu", NICU_ROUND)
+    assert field(card_of(bench, 1), "Title") == "Her new shoes"
+    assert "Her new shoes" in await served_titles(bench, "nicu", NICU_ROUND)
 
 
 async def test_moderator_edit_shows_on_the_card_and_in_the_story(bench: Bench):
@@ -166,8 +176,7 @@ async def test_moderator_edit_shows_on_the_card_and_in_the_story(bench: Bench):
 
     modal = await bench.press(card_of(bench, 1), "bs:mod:edit:1", user=MODERATOR)
     assert modal.type == 9
-    prefilled = {c["component"]["custom_id"]: c["component"] for c in modal.data["components"]}
-    assert prefilled["story"]["value"] == STORIES[3]
+    assert prefilled(modal)["story"]["value"] == STORIES[3]
     edited = STORIES[3].replace("nine hours", "many hours")
     pregnancy = bench.services.library.catalogue.by_slug("pregnancy")
     saved = await bench.submit(
@@ -189,7 +198,7 @@ async def test_moderator_edit_shows_on_the_card_and_in_the_story(bench: Bench):
     assert edited in card["embeds"][0]["description"]
     assert card["embeds"][0]["author"]["name"].endswith("Pregnancy and birth")
 
-    await bench.press(card, "bs:mod:approve:1", user=MODERATOR)
+    await approve(bench, 1)
     served = await served_titles(bench, "pregnancy", 7)
     assert "The midwife's name" in served
 
@@ -199,12 +208,14 @@ async def test_closed_dms_are_recorded_and_change_nothing_else(bench: Bench):
     await submit(bench, STORIES[0], theme="nicu")
     bench.discord.closed_dms.add(MEMBER.id)
 
-    pressed = await bench.press(card_of(bench, 1), "bs:mod:approve:1", user=MODERATOR)
+    await approve(bench, 1)
 
     rejection = bench.expect_rejection()
     assert rejection.code == 50007
-    assert pressed.type == 7
     assert card_of(bench, 1)["embeds"][0]["title"] == "Submission #1 · approved"
+    assert field(card_of(bench, 1), "Decision").endswith(
+        "I couldn't tell the member who sent it: they don't accept direct messages from me."
+    )
     assert dms(bench) == []
     submission = await bench.bot.get_cog("Submissions").desk.get(1)
     assert submission.dm_status == "closed"
@@ -216,7 +227,7 @@ async def test_closed_dms_are_recorded_and_change_nothing_else(bench: Bench):
 async def test_retired_story_is_no_longer_served(bench: Bench):
     await turn_on(bench)
     await submit(bench, STORIES[0], theme="nicu")
-    await bench.press(card_of(bench, 1), "bs:mod:approve:1", user=MODERATOR)
+    await approve(bench, 1)
     title = field(card_of(bench, 1), "Title")
 
     choices = await bench.autocomplete("submissions retire", "story", user=MODERATOR, story="")
@@ -298,3 +309,51 @@ async def test_a_form_sent_across_a_restart_is_not_lost(bench: Bench):
     assert "rejected" in done.content
     assert "Too close to a real case." in field(card_of(bench, 1), "Decision")
     assert "Too close to a real case." in dms(bench)[0]["embeds"][0]["description"]
+
+
+MENTION_STORY = (
+    "<@1577424552147812379> was my mentor on the children's ward, and when a little boy with "
+    "a broken arm asked for a dinosaur on his cast she drew three, then taught me how, so "
+    "that every child after him got one too."
+)
+
+
+async def test_a_title_reads_as_a_title_with_no_mention_code_anywhere(bench: Bench):
+    await turn_on(bench)
+    found = await submit(bench, MENTION_STORY, theme="nicu")
+    [send] = [c for c in found.custom_ids if c.startswith("bs:draft:send:")]
+    await bench.press(found.message, send)  # the member saw the mention and sent it anyway
+    proposed = "@member was my mentor on the children's ward"
+    assert field(card_of(bench, 1), "Title") == proposed
+
+    form = await bench.press(card_of(bench, 1), "bs:mod:approve:1", user=MODERATOR)
+    assert prefilled(form)["title"]["value"] == proposed
+    await bench.submit(form, {"title": "The dinosaurs <@&1300000000000000031>"}, user=MODERATOR)
+
+    assert field(card_of(bench, 1), "Title") == "The dinosaurs @role"
+    [dm] = dms(bench)
+    assert "your story “The dinosaurs @role”" in dm["embeds"][0]["description"]
+    listed = await bench.autocomplete("submissions retire", "story", user=MODERATOR, story="")
+    [choice] = listed.choices
+    assert choice["name"] == f"#{choice['value']} · The dinosaurs @role"
+    served = await served_titles(bench, "nicu", NICU_ROUND)
+    assert "The dinosaurs @role" in served
+    assert not [t for t in served if "<@" in t or "<#" in t]
+
+
+async def test_a_not_sure_story_is_approved_only_with_a_theme(bench: Bench):
+    await turn_on(bench)
+    await submit(bench, STORIES[1], theme=None)
+
+    form = await bench.press(card_of(bench, 1), "bs:mod:approve:1", user=MODERATOR)
+    theme = prefilled(form)["theme"]
+    assert "Not sure" not in [o["label"] for o in theme["options"]]
+    refused = await bench.submit(form, {"title": "Tomatoes", "theme": []}, user=MODERATOR)
+    assert refused.ephemeral
+    assert refused.content.startswith("Please choose a theme for submission #1")
+    assert card_of(bench, 1)["embeds"][0]["title"] == "Submission #1 · waiting for a decision"
+
+    await approve(bench, 1, title="Tomatoes", theme="surgery")
+
+    assert card_of(bench, 1)["embeds"][0]["author"]["name"].endswith("Surgery")
+    assert "Tomatoes" in await served_titles(bench, "surgery", 6)

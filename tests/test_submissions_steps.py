@@ -56,9 +56,11 @@ def theme_value(bench: Bench, slug: str | None) -> str:
 async def turn_on(
     bench: Bench, channel: int = MOD_CHANNEL, *, role: int | None = MOD_ROLE, add: bool = True
 ) -> Reply:
-    """A server admin chooses the moderator channel (created on the bench first)."""
+    """A server admin chooses the moderator channel (created on the bench first, and known
+    to the bot from the gateway, so it can check its permissions there)."""
     if add and channel not in bench.discord.channels:
         bench.discord.add_channel(channel, GUILD_ID, name="mod-queue")
+    bench.join_guild()
     options: dict[str, Any] = {"channel": ChannelRef(channel, "mod-queue")}
     if role is not None:
         options["role"] = RoleRef(role)
@@ -134,3 +136,31 @@ async def served_titles(bench: Bench, theme: str, draws: int, where: Where | Non
         reply = await bench.slash("story", theme=theme, where=where)
         titles.append(reply.embeds[0]["title"] if reply.embeds else reply.content)
     return titles
+
+
+def prefilled(modal: Reply) -> dict[str, dict[str, Any]]:
+    """The components of a modal the bot sent, by custom_id, with what they hold."""
+    return {c["component"]["custom_id"]: c["component"] for c in modal.data["components"]}
+
+
+async def approve(
+    bench: Bench,
+    submission_id: int,
+    *,
+    user: User = MODERATOR,
+    title: str | None = None,
+    theme: str | None = None,
+    channel: int = MOD_CHANNEL,
+) -> Reply:
+    """Press Approve on a card and send its form: the proposed title unless ``title``, and
+    ``theme`` if the form asks for one (a "Not sure" submission)."""
+    modal = await bench.press(
+        card_of(bench, submission_id, channel), f"bs:mod:approve:{submission_id}", user=user
+    )
+    if modal.type != 9:
+        return modal
+    asked = prefilled(modal)
+    values: dict[str, Any] = {"title": asked["title"].get("value") if title is None else title}
+    if "theme" in asked:
+        values["theme"] = [theme_value(bench, theme)] if theme else []
+    return await bench.submit(modal, values, user=user)

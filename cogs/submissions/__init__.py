@@ -41,6 +41,7 @@ from cogs.submissions.forms import (
     ANONYMOUSLY,
     FORM_ID,
     HANDLED,
+    ApproveForm,
     EditForm,
     RejectForm,
     SubmitForm,
@@ -109,18 +110,17 @@ class ModeratorButton(
     async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
         guild_id = await require_moderator(interaction)
         cog = _cog(interaction)
-        if self.action == "approve":
-            await cog.approve(interaction, guild_id, self.submission_id)
-            return
         submission = await cog.desk.in_guild(self.submission_id, guild_id)
         if not submission.pending:
             raise NotPending(submission)
-        if self.action == "reject":
-            await interaction.response.send_modal(RejectForm(submission.id, cog.form_done))
+        catalogue = cog.bot.services.library.catalogue
+        if self.action == "approve":
+            form: discord.ui.Modal = ApproveForm(submission, catalogue, cog.form_done)
+        elif self.action == "reject":
+            form = RejectForm(submission.id, cog.form_done)
         else:
-            await interaction.response.send_modal(
-                EditForm(submission, cog.bot.services.library.catalogue, cog.form_done)
-            )
+            form = EditForm(submission, catalogue, cog.form_done)
+        await interaction.response.send_modal(form)
 
 
 class ModeratorCard(discord.ui.View):
@@ -298,15 +298,11 @@ class Submissions(commands.Cog):
                 log.info("guild %s: posted %s waiting cards", guild_id, posted)
             return posted, len(waiting) - posted
 
-    async def refresh_card(
-        self, submission: Submission, *, skip_message: int | None = None
-    ) -> None:
+    async def refresh_card(self, submission: Submission) -> None:
         """Show the submission's state on its card; the card is a view, the database decides."""
         if submission.card_channel_id is None or submission.card_message_id is None:
             if submission.pending:
                 await self.post_waiting_cards(submission.guild_id)
-            return
-        if submission.card_message_id == skip_message:
             return
         view = ModeratorCard(submission.id) if submission.pending else None
         message = self.bot.get_partial_messageable(
@@ -361,6 +357,8 @@ class Submissions(commands.Cog):
         answered = answers(interaction)
         if kind == "submit":
             await self.form_sent(interaction, answered, ref)
+        elif kind == "approve":
+            await self.approved(interaction, answered, ref)
         elif kind == "reject":
             await self.rejected(interaction, answered, ref)
         else:
@@ -427,14 +425,23 @@ class Submissions(commands.Cog):
 
     # -- moderators' decisions ----------------------------------------------------------------
 
-    async def approve(
-        self, interaction: discord.Interaction, guild_id: int, submission_id: int
+    async def approved(
+        self, interaction: discord.Interaction, answered: dict[str, Any], submission_id: int
     ) -> None:
-        submission = await self.desk.approve(submission_id, guild_id, actor(interaction))
-        await interaction.response.edit_message(embed=await self.card(submission), view=None)
-        pressed = interaction.message.id if interaction.message else None
-        await self.refresh_card(submission, skip_message=pressed)
-        await self.tell_member(submission)
+        guild_id = await require_moderator(interaction)
+        submission = await self.desk.approve(
+            submission_id,
+            guild_id,
+            actor(interaction),
+            title=str(answered.get("title") or ""),
+            theme_id=chosen_theme(answered, self.bot.services.library.catalogue),
+        )
+        await interaction.response.send_message(
+            f"Submission #{submission.id} is approved as “{submission.title}”, story "
+            f"#{submission.story_id} of this server's library; I'll tell the member who sent it.",
+            ephemeral=True,
+        )
+        await self.decided(submission)
 
     async def rejected(
         self, interaction: discord.Interaction, answered: dict[str, Any], submission_id: int
@@ -447,8 +454,12 @@ class Submissions(commands.Cog):
             f"Submission #{submission.id} is rejected; I'll tell the member who sent it.",
             ephemeral=True,
         )
-        await self.refresh_card(submission)
+        await self.decided(submission)
+
+    async def decided(self, submission: Submission) -> None:
+        """Tell the member, then show the decision on the card, with whether they were told."""
         await self.tell_member(submission)
+        await self.refresh_card(await self.desk.get(submission.id))
 
     async def edited(
         self, interaction: discord.Interaction, answered: dict[str, Any], submission_id: int

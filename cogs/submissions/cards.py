@@ -29,6 +29,11 @@ STATUS_WORDS = {
     SubmissionStatus.REJECTED: "rejected",
     SubmissionStatus.WITHDRAWN: "withdrawn",
 }
+# What the decided card says when the member could not be told (see tell_member).
+UNTOLD = {
+    "closed": "I couldn't tell the member who sent it: they don't accept direct messages from me.",
+    "failed": "I couldn't tell the member who sent it: Discord didn't deliver my direct message.",
+}
 NOT_A_MODERATOR = (
     "Only this server's moderators can do that: members with the moderator role or the "
     "Manage Server permission."
@@ -105,6 +110,8 @@ def card_embed(
             line += f"\nReason: {submission.reason}"
         if submission.story_id is not None:
             line += f"\nIn this server's library as story #{submission.story_id}."
+        if submission.dm_status in UNTOLD:
+            line += f"\n{UNTOLD[submission.dm_status]}"
         embed.add_field(name="Decision", value=_clip(line), inline=False)
     embed.set_footer(text=f"Sent {submission.created_at[:16].replace('T', ' ')} UTC")
     return embed

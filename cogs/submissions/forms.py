@@ -1,4 +1,4 @@
-"""The modals: the member's form, a moderator's edit, and a rejection's reason."""
+"""The modals: the member's form, a moderator's edit and approval, and a rejection's reason."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.client import answer_error
 from bot.notes import NOTE_LABELS, known
 from bot.submissions import REASON_LIMIT, Draft, Submission
 from bot.themes import ThemeCatalogue
+from bot.titles import TITLE_MAX
 
 NOT_SURE = "0"
 BY_NAME = "name"
@@ -21,7 +22,9 @@ TEXT_INPUT_LIMIT = 4000
 SELECT_OPTIONS = 25
 
 
-FORM_ID = re.compile(r"bs:form:(?P<kind>submit|edit|reject):(?P<ref>[0-9]{1,18}):[0-9a-f]{8}")
+FORM_ID = re.compile(
+    r"bs:form:(?P<kind>submit|edit|approve|reject):(?P<ref>[0-9]{1,18}):[0-9a-f]{8}"
+)
 # Set on an interaction when a live modal object took it, so the restart path leaves it alone.
 HANDLED = "bs-form-handled"
 FormDone = Callable[[discord.Interaction, str, int], Awaitable[None]]
@@ -70,11 +73,14 @@ def answers(interaction: discord.Interaction) -> dict[str, Any]:
     return found
 
 
-def theme_select(catalogue: ThemeCatalogue, chosen: int | None) -> discord.ui.Select[Form]:
+def theme_select(
+    catalogue: ThemeCatalogue, chosen: int | None, *, not_sure: bool = True
+) -> discord.ui.Select[Form]:
     select: discord.ui.Select[Form] = discord.ui.Select(
         custom_id="theme", min_values=1, max_values=1, required=True
     )
-    select.add_option(label="Not sure", value=NOT_SURE, default=not chosen)
+    if not_sure:
+        select.add_option(label="Not sure", value=NOT_SURE, default=not chosen)
     # The catalogue lists themes by title, the order members read them in.
     for theme in list(catalogue)[: SELECT_OPTIONS - 1]:
         select.add_option(
@@ -198,7 +204,7 @@ class EditForm(Form, title="Edit a submission"):
     ) -> None:
         super().__init__("edit", submission.id, on_done)
         self.story_title: discord.ui.TextInput[Form] = discord.ui.TextInput(
-            custom_id="title", max_length=120, required=True, default=submission.title
+            custom_id="title", max_length=TITLE_MAX, required=True, default=submission.title
         )
         self.add_item(discord.ui.Label(text="Title", component=self.story_title))
         self.story: discord.ui.TextInput[Form] = discord.ui.TextInput(
@@ -219,6 +225,36 @@ class EditForm(Form, title="Edit a submission"):
         self.add_item(discord.ui.Label(text="Theme", component=self.theme))
         self.notes = notes_group(submission.notes)
         self.add_item(discord.ui.Label(text="Content notes", component=self.notes))
+
+
+class ApproveForm(Form, title="Approve a submission"):
+    """Approval asks for what a story in the library needs: a title the moderator confirmed
+    (the member's form has no room to ask for one) and, for "Not sure", a theme."""
+
+    def __init__(
+        self, submission: Submission, catalogue: ThemeCatalogue, on_done: FormDone
+    ) -> None:
+        super().__init__("approve", submission.id, on_done)
+        self.story_title: discord.ui.TextInput[Form] = discord.ui.TextInput(
+            custom_id="title", max_length=TITLE_MAX, required=True, default=submission.title
+        )
+        self.add_item(
+            discord.ui.Label(
+                text="Title",
+                description="Proposed from the story's opening; change it if it doesn't fit.",
+                component=self.story_title,
+            )
+        )
+        # "Not sure", or a theme the library no longer has.
+        if catalogue.get(submission.theme_id or 0) is None:
+            self.theme = theme_select(catalogue, None, not_sure=False)
+            self.add_item(
+                discord.ui.Label(
+                    text="Theme",
+                    description="The member wasn't sure; /story finds the story by its theme.",
+                    component=self.theme,
+                )
+            )
 
 
 class RejectForm(Form, title="Reject a submission"):

@@ -354,6 +354,16 @@ class Bench:
         assert self.bot is not None, "the bot is not running"
         self.bot._connection.parse_channel_update(channel_json(self.discord.channels[channel_id]))
 
+    def delete_channel(self, channel_id: int) -> None:
+        """Delete a channel in FakeDiscord and tell the bot (CHANNEL_DELETE), as Discord
+        does when a server admin deletes it."""
+        from tests.discord_bench.guilds import channel_json
+
+        assert self.bot is not None, "the bot is not running"
+        deleted = channel_json(self.discord.channels[channel_id])
+        self.discord.delete_channel(channel_id)
+        self.bot._connection.parse_channel_delete(deleted)
+
 
 def _find_component(components: list[dict[str, Any]], custom_id: str) -> dict[str, Any]:
     for component in components:

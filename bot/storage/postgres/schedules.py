@@ -173,6 +173,16 @@ class ScheduleStore:
             )
         return bool(changed)
 
+    async def pause(self, guild_id: int, reason: str, now: int) -> bool:
+        changed = await self.db.fetchval(
+            "UPDATE daily_schedules SET paused_reason = $1, paused_at = $2, next_due = NULL "
+            "WHERE guild_id = $3 AND active = 1 AND paused_reason IS NULL RETURNING true",
+            reason,
+            now,
+            guild_id,
+        )
+        return bool(changed)
+
     async def last_post(self, guild_id: int) -> DailyPost | None:
         row = await self.db.fetchrow(
             f"SELECT {POST_COLUMNS} FROM daily_posts WHERE guild_id = $1 AND status <> $2 "

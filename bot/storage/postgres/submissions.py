@@ -167,6 +167,32 @@ class SubmissionStore:
                 await conn.execute(_DROP_SKETCH_SQL, SketchSource.SUBMISSION.value, submission_id)
         return bool(changed)
 
+    async def approve(
+        self,
+        submission_id: int,
+        *,
+        title: str,
+        theme_id: int,
+        by: int,
+        by_name: str,
+        at: str,
+    ) -> bool:
+        """Approve a pending submission with its confirmed title and theme; the UPDATE's
+        row lock makes a second moderator's approval find it no longer pending."""
+        changed = await self.db.fetchval(
+            "UPDATE submissions SET status = $1, title = $2, theme_id = $3, decided_by = $4, "
+            "decided_by_name = $5, decided_at = $6, reason = '' "
+            "WHERE id = $7 AND status = 'pending' RETURNING true",
+            SubmissionStatus.APPROVED.value,
+            title,
+            theme_id,
+            by,
+            by_name,
+            at,
+            submission_id,
+        )
+        return bool(changed)
+
     async def edit(
         self,
         submission_id: int,

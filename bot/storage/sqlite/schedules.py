@@ -207,6 +207,15 @@ class ScheduleStore:
             )
         return changed
 
+    async def pause(self, guild_id: int, reason: str, now: int) -> bool:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE daily_schedules SET paused_reason = ?, paused_at = ?, next_due = NULL "
+                "WHERE guild_id = ? AND active = 1 AND paused_reason IS NULL",
+                (reason, now, guild_id),
+            )
+            return cursor.rowcount > 0
+
     async def last_post(self, guild_id: int) -> DailyPost | None:
         row = await self.db.fetchone(
             "SELECT guild_id, local_date, due_at, status, attempts, finished_at, message_id, "

@@ -156,6 +156,27 @@ class SubmissionStore:
                 )
         return changed
 
+    async def approve(
+        self,
+        submission_id: int,
+        *,
+        title: str,
+        theme_id: int,
+        by: int,
+        by_name: str,
+        at: str,
+    ) -> bool:
+        """Approve a pending submission with its confirmed title and theme: one statement,
+        so of two moderators at once exactly one approves (the sketch stays, for the story)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE submissions SET status = ?, title = ?, theme_id = ?, decided_by = ?, "
+                "decided_by_name = ?, decided_at = ?, reason = '' "
+                "WHERE id = ? AND status = 'pending'",
+                (SubmissionStatus.APPROVED, title, theme_id, by, by_name, at, submission_id),
+            )
+            return cursor.rowcount == 1
+
     async def edit(
         self,
         submission_id: int,
