@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from bot.clock import Clock, system_clock
 from bot.library import Library
+from bot.reports import ReportDesk
 from bot.scheduler import Scheduler
 from bot.schedules import DailySchedules, ZoneCache
 from bot.selection import Selector
@@ -17,6 +18,7 @@ from bot.settings import Settings
 from bot.storage import open_storage
 from bot.stores import Storage
 from bot.submissions import SubmissionDesk
+from bot.thanks import Thanks
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,8 @@ class Services:
     schedules: DailySchedules
     scheduler: Scheduler
     server_settings: ServerSettings
+    reports: ReportDesk
+    thanks: Thanks
     clock: Clock
 
 
@@ -58,5 +62,7 @@ async def open_services(settings: Settings, clock: Clock = system_clock) -> Asyn
                 zones=zones,
             ),
             server_settings=server_settings,
+            reports=ReportDesk(storage.reports, library, clock),
+            thanks=Thanks(storage.reports, clock),
             clock=clock,
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import weakref
 
 import discord
 from discord import app_commands
@@ -14,6 +13,7 @@ from bot.client import ErrorPathItem, StoryBot
 from bot.errors import DomainError, NoStories
 from bot.themes import Theme
 from cogs.cards import story_embed
+from cogs.reports import story_buttons
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ async def serve_story(interaction: discord.Interaction[StoryBot], theme: Theme |
     )
     await interaction.response.send_message(
         embed=story_embed(story, card_theme),
-        view=story_controls(interaction.client, theme.id if theme else 0),
+        view=story_controls(theme.id if theme else 0, story.id),
     )
 
 
@@ -76,27 +76,19 @@ class AnotherStoryButton(
 
 
 class StoryControls(discord.ui.View):
-    def __init__(self, theme_id: int) -> None:
+    def __init__(self, theme_id: int, story_id: int) -> None:
         super().__init__(timeout=None)
         self.add_item(AnotherStoryButton(theme_id))
+        for item in story_buttons(story_id):
+            self.add_item(item)
 
 
-# Every card of a theme carries the same controls (one dynamic button, no state), and
-# building a View costs more than the rest of the card, so each client keeps one a theme.
-_controls: weakref.WeakKeyDictionary[discord.Client, dict[int, StoryControls]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def story_controls(client: discord.Client, theme_id: int) -> StoryControls:
-    kept = _controls.setdefault(client, {})
-    view = kept.get(theme_id)
-    if view is None:
-        view = kept[theme_id] = StoryControls(theme_id)
-        # Stopped, so discord.py sends its button without filing the view under every
-        # message: the button is a dynamic item (registered in cog_load), found by its
-        # custom id on whatever message it is pressed.
-        view.stop()
+def story_controls(theme_id: int, story_id: int) -> StoryControls:
+    view = StoryControls(theme_id, story_id)
+    # Stopped, so discord.py sends its buttons without filing the view under every
+    # message: they are dynamic items (registered in cog_load), found by their custom ids
+    # on whatever message they are pressed.
+    view.stop()
     return view
 
 

@@ -25,9 +25,11 @@ async def table_names(db: Database) -> set[str]:
 
 async def test_a_fresh_database_is_at_the_newest_version(tmp_path: Path):
     versions = bundled_versions()
-    assert versions == list(range(1, len(versions) + 1)), "migrations are numbered 1, 2, 3, ..."
+    # Numbers are handed out to features built side by side, so one may land before the
+    # numbers below it: what matters is that each is used once, in order.
+    assert versions == sorted(set(versions)), "migrations are numbered upwards, each once"
     async with open_database(tmp_path / "fresh.sqlite3") as db:
-        assert await db.schema_version() == len(versions)
+        assert await db.schema_version() == versions[-1]
         assert {"themes", "stories", "rounds", "guild_settings"} <= await table_names(db)
 
 

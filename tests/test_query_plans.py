@@ -17,15 +17,18 @@ import pytest
 from bot.services import open_services
 from bot.settings import load_settings
 from bot.storage.postgres import library as pg_library
+from bot.storage.postgres import reports as pg_reports
 from bot.storage.postgres import schedules as pg_schedules
 from bot.storage.postgres.database import PgDatabase
 from bot.storage.sqlite.library import SERVING_QUERIES
+from bot.storage.sqlite.reports import LETTER_QUERIES
 from bot.storage.sqlite.schedules import SCHEDULER_QUERIES
 from tests.services_at import sqlite_db
 
 CHECKED = {
     **SERVING_QUERIES,
     **SCHEDULER_QUERIES,
+    **LETTER_QUERIES,
     "sketch_candidates": (
         "SELECT source, ref_id, COUNT(*) FROM text_sketches "
         "WHERE hash IN (1, 2, 3) AND guild_id IN (0, 5) GROUP BY source, ref_id",
@@ -35,6 +38,7 @@ CHECKED = {
 PG_CHECKED: dict[str, tuple[str, tuple[Any, ...]]] = {
     **pg_library.SERVING_QUERIES,
     **pg_schedules.SCHEDULER_QUERIES,
+    **pg_reports.LETTER_QUERIES,
     "sketch_candidates": (
         "SELECT source, ref_id, COUNT(*) FROM text_sketches "
         "WHERE hash = ANY($1::bigint[]) AND guild_id IN (0, $2) GROUP BY source, ref_id",

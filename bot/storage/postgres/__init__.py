@@ -12,6 +12,7 @@ from bot.storage.postgres.connecting import redact_url
 from bot.storage.postgres.database import PgDatabase, open_postgres
 from bot.storage.postgres.guild_settings import GuildSettingsStore
 from bot.storage.postgres.library import LibraryStore
+from bot.storage.postgres.reports import ReportStore
 from bot.storage.postgres.schedules import ScheduleStore
 from bot.storage.postgres.submissions import SubmissionStore
 from bot.stores import Storage
@@ -29,6 +30,7 @@ async def open_postgres_storage(url: str) -> AsyncIterator[Storage]:
                 schedules=ScheduleStore(db),
                 submissions=SubmissionStore(db),
                 guild_settings=GuildSettingsStore(db),
+                reports=ReportStore(db, library),
             )
         finally:
             await library.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.storage.sqlite.database import CHECKPOINT_EVERY, open_database
 from bot.storage.sqlite.guild_settings import GuildSettingsStore
 from bot.storage.sqlite.library import LibraryStore
+from bot.storage.sqlite.reports import ReportStore
 from bot.storage.sqlite.schedules import ScheduleStore
 from bot.storage.sqlite.submissions import SubmissionStore
 from bot.stores import Storage
@@ -28,6 +29,7 @@ async def open_sqlite(
                 schedules=ScheduleStore(db),
                 submissions=SubmissionStore(db),
                 guild_settings=GuildSettingsStore(db),
+                reports=ReportStore(db, library),
             )
         finally:
             await library.close()
