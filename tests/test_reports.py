@@ -186,3 +186,25 @@ async def test_a_flood_of_reports_on_one_story_is_one_case_and_waits_in_reports_
         assert removed.data["embeds"][0]["title"] == "Report #1 · removed"
         assert (await bench.slash("reports", user=ADMIN)).content.startswith("Nothing is waiting")
         assert "Story c" not in await titles(bench, "nicu", 3)
+
+
+async def test_something_else_needs_a_few_words_and_dms_have_no_reports(
+    database: dict[str, str], tmp_path: Path
+):
+    async with Bench(tmp_path, env={**database, "DATA_DIR": str(small_library(tmp_path))}) as bench:
+        card = await card_of_story(bench, "nicu", "Story a")
+
+        unsaid = await report(bench, card, "other", "   ")
+
+        assert unsaid.ephemeral and unsaid.content.startswith("Please say in a few words")
+        assert "Story a" in await titles(bench, "nicu", 2 + 3)
+        in_dm = Where(guild_id=None, channel_id=1300000000000000077)
+        dm_card = await bench.slash("story", theme="nicu", where=in_dm)
+        pressed = await bench.press(
+            dm_card.message, f"bs:story:report:{story_id_of(dm_card)}", where=in_dm
+        )
+        assert pressed.ephemeral and "inside a server" in pressed.content
+        helped = await bench.press(
+            dm_card.message, f"bs:story:helped:{story_id_of(dm_card)}", where=in_dm
+        )
+        assert helped.ephemeral and "inside a server" in helped.content
