@@ -42,6 +42,62 @@ class SketchSource(StrEnum):
     SUBMISSION = "submission"
 
 
+class ReportReason(StrEnum):
+    """Why a member asked for a story to be taken down."""
+
+    IN_STORY = "in-story"
+    IDENTIFIES = "identifies"
+    HARMFUL = "harmful"
+    OTHER = "other"
+
+
+class Filed(StrEnum):
+    """What became of a report: it opened a case (and hid the story), joined an open one,
+    found the story already taken down there, or met the member's daily limit."""
+
+    OPENED = "opened"
+    JOINED = "joined"
+    ALREADY_DOWN = "already-down"
+    LIMIT = "limit"
+
+
+class ReportStatus(StrEnum):
+    OPEN = "open"
+    RESTORED = "restored"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRecord:
+    """One member's report of one story in one server, and how it was decided."""
+
+    id: int
+    guild_id: int
+    story_id: int
+    reporter_id: int
+    reason: ReportReason
+    detail: str
+    status: ReportStatus
+    created_at: str
+    decided_by: int | None = None
+    decided_by_name: str | None = None
+    decided_at: str | None = None
+    card_channel_id: int | None = None
+    card_message_id: int | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.status is ReportStatus.OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """A weekly thank-you letter claimed for sending: how many readers since the last."""
+
+    member_id: int
+    count: int
+
+
 # -- the library ------------------------------------------------------------------------------
 
 

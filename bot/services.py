@@ -10,6 +10,7 @@ from datetime import timedelta
 from bot.clock import Clock, system_clock
 from bot.library import Library
 from bot.preferences import Preferences
+from bot.reports import ReportDesk
 from bot.scheduler import Scheduler
 from bot.schedules import DailySchedules, ZoneCache
 from bot.selection import Selector
@@ -18,6 +19,7 @@ from bot.settings import Settings
 from bot.storage import open_storage
 from bot.stores import Storage
 from bot.submissions import SubmissionDesk
+from bot.thanks import Thanks
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,8 @@ class Services:
     scheduler: Scheduler
     server_settings: ServerSettings
     preferences: Preferences
+    reports: ReportDesk
+    thanks: Thanks
     clock: Clock
 
 
@@ -63,5 +67,7 @@ async def open_services(settings: Settings, clock: Clock = system_clock) -> Asyn
             ),
             server_settings=server_settings,
             preferences=Preferences(storage.preferences, clock),
+            reports=ReportDesk(storage.reports, library, clock),
+            thanks=Thanks(storage.reports, clock),
             clock=clock,
         )

@@ -15,7 +15,9 @@ from bot.records import (
     DailyPost,
     DraftRecord,
     DrawAsk,
+    Filed,
     Job,
+    Letter,
     Limits,
     MemberPreferences,
     ModerationSettings,
@@ -23,6 +25,9 @@ from bot.records import (
     NewSubmission,
     Plan,
     PostOutcome,
+    ReportReason,
+    ReportRecord,
+    ReportStatus,
     Schedule,
     SketchSource,
     Story,
@@ -216,6 +221,60 @@ class PreferenceStore(Protocol):
     async def save(self, preferences: MemberPreferences, now: str) -> None: ...
 
 
+class ReportStore(Protocol):
+    """Reports on stories, the stories they hide per server, thanks and the weekly letters."""
+
+    async def file(
+        self,
+        *,
+        guild_id: int,
+        story_id: int,
+        reporter_id: int,
+        reason: ReportReason,
+        detail: str,
+        at: str,
+        since: str,
+        per_day: int,
+    ) -> tuple[int | None, Filed]:
+        """Record a report and hide the story in that server, in one change: the report's
+        id and what became of it (None and LIMIT when the member reported ``per_day``
+        stories there since ``since``; None and ALREADY_DOWN when a moderator removed it)."""
+        ...
+
+    async def get(self, report_id: int) -> ReportRecord | None: ...
+    async def case_size(self, guild_id: int, story_id: int) -> int: ...
+    async def case_head(self, guild_id: int, story_id: int) -> ReportRecord | None:
+        """The first open report of the story's case in that server (the one with the card)."""
+        ...
+
+    async def decide(
+        self, report_id: int, status: ReportStatus, by: int, by_name: str, at: str
+    ) -> bool:
+        """Close the report's case (every open report of its story in its server): RESTORED
+        shows the story there again. False when another decision came first."""
+        ...
+
+    async def set_card(self, report_id: int, channel_id: int, message_id: int) -> None: ...
+    async def open_cases(self, guild_id: int, limit: int) -> tuple[list[ReportRecord], int]:
+        """The first report of each open case, oldest first, and how many cases are open."""
+        ...
+
+    async def thank(self, *, story_id: int, member_id: int, guild_id: int, at: str) -> bool:
+        """Count a reader's thanks once (for the story's sharer's next letter); False if
+        they had thanked it before."""
+        ...
+
+    async def claim_letters(self, now: int, next_at: int, limit: int) -> list[Letter]:
+        """Take the letters due by ``now`` (their thanks, emptied); the next waits for
+        ``next_at``. A letter is claimed once, whichever process asks."""
+        ...
+
+    async def next_letter_at(self) -> int | None: ...
+    async def set_letter_status(self, member_id: int, status: str) -> None: ...
+    async def wants_letters(self, member_id: int) -> bool: ...
+    async def set_wants_letters(self, member_id: int, wanted: bool) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Storage:
     """One engine's stores, opened together on one database."""
@@ -226,3 +285,4 @@ class Storage:
     submissions: SubmissionStore
     guild_settings: GuildSettingsStore
     preferences: PreferenceStore
+    reports: ReportStore

@@ -175,7 +175,7 @@ class DiscordPoster:
         try:
             message = await target.send(
                 embed=story_embed(story, theme, hidden=hidden),
-                view=StoryControls(theme.id if theme else 0),
+                view=StoryControls(theme.id if theme else 0, story.id),
                 nonce=nonce,
             )
         except discord.NotFound as error:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import weakref
 
 import discord
 from discord import app_commands
@@ -16,6 +15,7 @@ from bot.errors import DomainError, NoStories
 from bot.notes import hides
 from bot.themes import Theme
 from cogs.cards import story_embed
+from cogs.reports import story_buttons
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +81,10 @@ async def serve_story(
         hidden=hidden and not private,
         aside=f"The only story {_only_one(theme)} so far." if alone else None,
     )
-    if alone:
-        await interaction.response.send_message(embed=embed, ephemeral=private)
-        return
     await interaction.response.send_message(
         embed=embed,
-        view=story_controls(interaction.client, theme.id if theme else 0),
+        # A lone story keeps Report and "This helped me"; only "Another story" would repeat it.
+        view=story_controls(theme.id if theme else 0, story.id, another=not alone),
         ephemeral=private,
     )
 
@@ -121,27 +119,20 @@ class AnotherStoryButton(
 
 
 class StoryControls(discord.ui.View):
-    def __init__(self, theme_id: int) -> None:
+    def __init__(self, theme_id: int, story_id: int, *, another: bool = True) -> None:
         super().__init__(timeout=None)
-        self.add_item(AnotherStoryButton(theme_id))
+        if another:
+            self.add_item(AnotherStoryButton(theme_id))
+        for item in story_buttons(story_id):
+            self.add_item(item)
 
 
-# Every card of a theme carries the same controls (one dynamic button, no state), and
-# building a View costs more than the rest of the card, so each client keeps one a theme.
-_controls: weakref.WeakKeyDictionary[discord.Client, dict[int, StoryControls]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def story_controls(client: discord.Client, theme_id: int) -> StoryControls:
-    kept = _controls.setdefault(client, {})
-    view = kept.get(theme_id)
-    if view is None:
-        view = kept[theme_id] = StoryControls(theme_id)
-        # Stopped, so discord.py sends its button without filing the view under every
-        # message: the button is a dynamic item (registered in cog_load), found by its
-        # custom id on whatever message it is pressed.
-        view.stop()
+def story_controls(theme_id: int, story_id: int, *, another: bool = True) -> StoryControls:
+    view = StoryControls(theme_id, story_id, another=another)
+    # Stopped, so discord.py sends its buttons without filing the view under every
+    # message: they are dynamic items (registered in cog_load), found by their custom ids
+    # on whatever message they are pressed.
+    view.stop()
     return view
 
 

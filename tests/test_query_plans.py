@@ -19,11 +19,13 @@ from bot.settings import load_settings
 from bot.storage.postgres import guild_settings as pg_guild_settings
 from bot.storage.postgres import library as pg_library
 from bot.storage.postgres import preferences as pg_preferences
+from bot.storage.postgres import reports as pg_reports
 from bot.storage.postgres import schedules as pg_schedules
 from bot.storage.postgres.database import PgDatabase
 from bot.storage.sqlite.guild_settings import HIDDEN_NOTES_SQL
 from bot.storage.sqlite.library import SERVING_QUERIES
 from bot.storage.sqlite.preferences import PREFERENCES_SQL
+from bot.storage.sqlite.reports import LETTER_QUERIES
 from bot.storage.sqlite.schedules import SCHEDULER_QUERIES
 from tests.services_at import sqlite_db
 
@@ -32,6 +34,7 @@ CHECKED = {
     **SCHEDULER_QUERIES,
     "hidden_notes": (HIDDEN_NOTES_SQL, (1,)),
     "preferences": (PREFERENCES_SQL, (1,)),
+    **LETTER_QUERIES,
     "sketch_candidates": (
         "SELECT source, ref_id, COUNT(*) FROM text_sketches "
         "WHERE hash IN (1, 2, 3) AND guild_id IN (0, 5) GROUP BY source, ref_id",
@@ -43,6 +46,7 @@ PG_CHECKED: dict[str, tuple[str, tuple[Any, ...]]] = {
     **pg_schedules.SCHEDULER_QUERIES,
     "hidden_notes": (pg_guild_settings.HIDDEN_NOTES_SQL, (1,)),
     "preferences": (pg_preferences.PREFERENCES_SQL, (1,)),
+    **pg_reports.LETTER_QUERIES,
     "sketch_candidates": (
         "SELECT source, ref_id, COUNT(*) FROM text_sketches "
         "WHERE hash = ANY($1::bigint[]) AND guild_id IN (0, $2) GROUP BY source, ref_id",

@@ -91,7 +91,13 @@ async def test_a_theme_with_one_story_says_so_and_offers_no_other(bench: Bench):
     reply = await bench.slash("story", theme="animals")
     footer = reply.embeds[0]["footer"]["text"]
     assert footer.endswith("\nThe only story about Animal care so far.")
-    assert reply.custom_ids == []
+    # No "Another story", which could only post this card again; a reader may still say
+    # it helped, or report it.
+    assert not [c for c in reply.custom_ids if c.startswith("bs:story:next:")]
+    assert {c.rsplit(":", 1)[0] for c in reply.custom_ids} == {
+        "bs:story:helped",
+        "bs:story:report",
+    }
 
 
 async def test_another_story_on_an_older_card_says_the_theme_now_has_one(bench: Bench):

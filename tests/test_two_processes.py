@@ -50,7 +50,7 @@ async def test_two_moderators_in_two_processes_make_one_decision(two: tuple[Serv
     assert submission_id is not None
 
     results = await asyncio.gather(
-        first.desk.approve(submission_id, GUILD, MODERATORS[0]),
+        first.desk.approve(submission_id, GUILD, MODERATORS[0], title="On the ward"),
         second.desk.reject(submission_id, GUILD, MODERATORS[1], "not for us"),
         return_exceptions=True,
     )
@@ -94,7 +94,9 @@ async def test_a_story_approved_in_one_process_is_served_and_counted_by_the_othe
     before = (await second.library.counts(GUILD)).get(1, 0)
     submission_id = await submit(first, STORIES[1])
     assert submission_id is not None
-    approved = await first.desk.approve(submission_id, GUILD, MODERATORS[0])
+    approved = await first.desk.approve(
+        submission_id, GUILD, MODERATORS[0], title="Our first night"
+    )
 
     # Served by the other process: its round of the theme reaches the new story.
     titles = set()

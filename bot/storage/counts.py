@@ -31,6 +31,8 @@ PAGE = 5000
 ReadPage = Callable[[int, int, int], Awaitable[Sequence[Sequence[int]]]]
 # guild -> rows of (theme, live) of that guild's pools with a live story.
 ReadGuild = Callable[[int], Awaitable[Sequence[Sequence[int]]]]
+# guild (None: every guild) -> rows of (guild, theme, live stories hidden there).
+ReadHidden = Callable[[int | None], Awaitable[Sequence[Sequence[int]]]]
 
 
 class PoolCounts:
@@ -39,16 +41,20 @@ class PoolCounts:
         read_page: ReadPage,
         read_guild: ReadGuild,
         *,
+        read_hidden: ReadHidden | None = None,
         page: int = PAGE,
         reload_after: float = RELOAD_AFTER,
     ) -> None:
         self._read_page = read_page
         self._read_guild = read_guild
+        self._read_hidden = read_hidden
         self._page = page
         self._reload_after = reload_after
         self._bundled: dict[int, int] = {}
         # guild -> [theme, live, theme, live, ...]: an array is a tenth of a dict's size.
         self._own: dict[int, array[int]] = {}
+        # guild -> theme -> live stories hidden there (by a report): few, so plain dicts.
+        self._hidden: dict[int, dict[int, int]] = {}
         self._loaded_at: float | None = None
         self._reload: asyncio.Task[None] | None = None
 
@@ -69,7 +75,8 @@ class PoolCounts:
             if len(rows) < self._page:
                 break
             after = (rows[-1][0], rows[-1][1])
-        self._bundled, self._own = bundled, own
+        hidden = await self._hidden_in(None)
+        self._bundled, self._own, self._hidden = bundled, own, hidden
         self._loaded_at = time.monotonic()
 
     async def refresh(self, guild_id: int) -> None:
@@ -81,6 +88,16 @@ class PoolCounts:
             self._own[guild_id] = array("q", [value for row in rows for value in row])
         else:
             self._own.pop(guild_id, None)
+        if guild_id != BUNDLED:
+            self._hidden.pop(guild_id, None)
+            self._hidden.update(await self._hidden_in(guild_id))
+
+    async def _hidden_in(self, guild_id: int | None) -> dict[int, dict[int, int]]:
+        hidden: dict[int, dict[int, int]] = {}
+        if self._read_hidden is not None:
+            for guild, theme_id, live in await self._read_hidden(guild_id):
+                hidden.setdefault(guild, {})[theme_id] = live
+        return hidden
 
     async def for_guild(self, guild_id: int) -> dict[int, int]:
         """Stories a member of ``guild_id`` can be served, per theme (0: any theme)."""
@@ -93,6 +110,8 @@ class PoolCounts:
         if own:
             for i in range(0, len(own), 2):
                 counts[own[i]] = counts.get(own[i], 0) + own[i + 1]
+        for theme_id, live in self._hidden.get(guild_id, {}).items():
+            counts[theme_id] = max(0, counts.get(theme_id, 0) - live)
         return counts
 
     def _reload_in_background(self) -> None:

@@ -10,7 +10,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.notes import decode as decode_notes
-from bot.records import DailyPost, PostStatus, Schedule, Story, SubmissionRecord, SubmissionStatus
+from bot.records import (
+    DailyPost,
+    PostStatus,
+    ReportReason,
+    ReportRecord,
+    ReportStatus,
+    Schedule,
+    Story,
+    SubmissionRecord,
+    SubmissionStatus,
+)
 
 SCHEDULE_COLUMNS = (
     "guild_id, channel_id, local_minute, timezone, theme_id, active, paused_reason, "
@@ -21,6 +31,11 @@ SUBMISSION_COLUMNS = (
     "id, guild_id, member_id, member_name, title, body, theme_id, notes, anonymous, findings, "
     "status, created_at, edited_by, edited_by_name, edited_at, decided_by, decided_by_name, "
     "decided_at, reason, story_id, card_channel_id, card_message_id, dm_status"
+)
+
+REPORT_COLUMNS = (
+    "id, guild_id, story_id, reporter_id, reason, detail, status, created_at, decided_by, "
+    "decided_by_name, decided_at, card_channel_id, card_message_id"
 )
 
 
@@ -47,6 +62,13 @@ def submission_from(row: Sequence[Any]) -> SubmissionRecord:
     values[8] = bool(values[8])
     values[10] = SubmissionStatus(values[10])
     return SubmissionRecord(*values)
+
+
+def report_from(row: Sequence[Any]) -> ReportRecord:
+    values = list(row)
+    values[4] = ReportReason(values[4])
+    values[6] = ReportStatus(values[6])
+    return ReportRecord(*values)
 
 
 def like_pattern(text: str) -> str:

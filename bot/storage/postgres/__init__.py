@@ -13,6 +13,7 @@ from bot.storage.postgres.database import PgDatabase, open_postgres
 from bot.storage.postgres.guild_settings import GuildSettingsStore
 from bot.storage.postgres.library import LibraryStore
 from bot.storage.postgres.preferences import PreferenceStore
+from bot.storage.postgres.reports import ReportStore
 from bot.storage.postgres.schedules import ScheduleStore
 from bot.storage.postgres.submissions import SubmissionStore
 from bot.stores import Storage
@@ -31,6 +32,7 @@ async def open_postgres_storage(url: str) -> AsyncIterator[Storage]:
                 submissions=SubmissionStore(db),
                 guild_settings=GuildSettingsStore(db),
                 preferences=PreferenceStore(db),
+                reports=ReportStore(db, library),
             )
         finally:
             await library.close()

@@ -37,16 +37,18 @@ TAKE_SQL = (
     "prev_seed, prev_size, prev_bundled_size"
 )
 # A story's primary theme is read only for a draw from every theme (theme 0): a card drawn
-# for a theme shows that theme.
+# for a theme shows that theme. A story hidden in the asking server reads as absent.
 READ_SQL = (
     "SELECT w.k, s.id, s.guild_id, s.title, s.body, s.notes, s.credit, s.source_date, "
     "s.teller, CASE WHEN w.theme = 0 THEN (SELECT st.theme_id FROM story_themes st "
     "WHERE st.story_id = s.id ORDER BY st.position LIMIT 1) END "
-    "FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[]) "
-    "AS w(k, theme, guild, ordinal) "
+    "FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) "
+    "AS w(k, theme, guild, ordinal, viewer) "
     "JOIN pool_members pm ON pm.theme_id = w.theme AND pm.guild_id = w.guild "
     "AND pm.ordinal = w.ordinal "
-    "JOIN stories s ON s.id = pm.story_id AND s.active = 1"
+    "JOIN stories s ON s.id = pm.story_id AND s.active = 1 "
+    "WHERE NOT EXISTS (SELECT 1 FROM hidden_stories h WHERE h.guild_id = w.viewer "
+    "AND h.story_id = s.id)"
 )
 
 
@@ -88,15 +90,16 @@ async def take_many(db: PgDatabase, asks: Sequence[DrawAsk]) -> list[Taken | Non
     return found
 
 
-async def read_slots(db: PgDatabase, slots: Sequence[Slot]) -> list[Story | None]:
-    """The live story in each slot, in order, in one statement."""
+async def read_slots(db: PgDatabase, slots: Sequence[tuple[int, Slot]]) -> list[Story | None]:
+    """The live story in each (asking server, slot), in order, in one statement."""
     found: list[Story | None] = [None] * len(slots)
     rows = await db.fetch(
         READ_SQL,
         list(range(len(slots))),
-        [s.theme_id for s in slots],
-        [s.guild_id for s in slots],
-        [s.ordinal for s in slots],
+        [s.theme_id for _, s in slots],
+        [s.guild_id for _, s in slots],
+        [s.ordinal for _, s in slots],
+        [viewer for viewer, _ in slots],
     )
     for row in rows:
         found[row[0]] = story_from(tuple(row)[1:])
@@ -106,7 +109,7 @@ async def read_slots(db: PgDatabase, slots: Sequence[Slot]) -> list[Story | None
 async def draw_many(db: PgDatabase, asks: Sequence[DrawAsk]) -> list[Drawn | None]:
     """Take and read for every ask: the takes, then one read for all their slots."""
     took = await take_many(db, asks)
-    wanted = [(i, t.slot) for i, t in enumerate(took) if t is not None]
+    wanted = [(i, (asks[i].guild_id, t.slot)) for i, t in enumerate(took) if t is not None]
     stories: list[Story | None] = [None] * len(asks)
     if wanted:
         for (i, _), story in zip(

@@ -42,6 +42,14 @@ COUNTS_PAGE_SQL = (
     "ORDER BY guild_id, theme_id LIMIT $3"
 )
 GUILD_COUNTS_SQL = "SELECT theme_id, live FROM pool_sizes WHERE guild_id = $1 AND live > 0"
+# Live stories hidden in a server (by a report), per pool theme: counted out of its counts.
+_HIDDEN_COUNTS = (
+    "SELECT h.guild_id, pm.theme_id, COUNT(*) FROM hidden_stories h "
+    "JOIN stories s ON s.id = h.story_id AND s.active = 1 "
+    "JOIN pool_members pm ON pm.story_id = h.story_id "
+)
+HIDDEN_COUNTS_SQL = _HIDDEN_COUNTS + "WHERE h.guild_id = $1 GROUP BY h.guild_id, pm.theme_id"
+ALL_HIDDEN_COUNTS_SQL = _HIDDEN_COUNTS + "GROUP BY h.guild_id, pm.theme_id"
 RECOUNT_SQL = (
     "UPDATE pool_sizes SET live = (SELECT COUNT(*) FROM pool_members pm "
     "JOIN stories s ON s.id = pm.story_id WHERE pm.theme_id = pool_sizes.theme_id "
@@ -50,8 +58,9 @@ RECOUNT_SQL = (
 # What /story, "Another story", /themes and autocomplete run, for the query-plan test.
 SERVING_QUERIES: dict[str, tuple[str, tuple[Any, ...]]] = {
     "guild_counts": (GUILD_COUNTS_SQL, (1,)),
+    "hidden_counts": (HIDDEN_COUNTS_SQL, (1,)),
     "take": (TAKE_SQL, ([1, 2], [1, 1], [1, 2], [1, 1])),
-    "read_slots": (READ_SQL, ([0, 1], [1, 1], [0, 1], [1, 2])),
+    "read_slots": (READ_SQL, ([0, 1], [1, 1], [0, 1], [1, 2], [1, 1])),
     "story": (STORY_SQL, (1,)),
 }
 
@@ -62,7 +71,9 @@ class LibraryStore:
         self._draws: Coalescer[DrawAsk, Drawn | None] = Coalescer(
             lambda asks: draw_many(db, asks), max_batch=DRAW_BATCH, name="story-draws"
         )
-        self.counts = PoolCounts(self._counts_page, self._guild_counts)
+        self.counts = PoolCounts(
+            self._counts_page, self._guild_counts, read_hidden=self._hidden_counts
+        )
         self.listener = Listener(
             db.connect_listener, POOLS_CHANNEL, self._pools_changed, self.counts.load
         )
@@ -73,6 +84,11 @@ class LibraryStore:
 
     async def _guild_counts(self, guild_id: int) -> list[Any]:
         return list(await self.db.fetch(GUILD_COUNTS_SQL, guild_id))
+
+    async def _hidden_counts(self, guild_id: int | None) -> list[Any]:
+        if guild_id is None:
+            return list(await self.db.fetch(ALL_HIDDEN_COUNTS_SQL))
+        return list(await self.db.fetch(HIDDEN_COUNTS_SQL, guild_id))
 
     @asynccontextmanager
     async def atomic(self) -> AsyncIterator[None]:
@@ -102,6 +118,12 @@ class LibraryStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.listener.close()
+
+    async def counts_changed(self, guild_id: int) -> None:
+        """What a server may be served changed outside the pools (a story hidden there):
+        read its counts again, here and (once this transaction commits) everywhere."""
+        await self._pools_changed_in(guild_id)
+        await self.counts.refresh(guild_id)
 
     async def _pools_changed_in(self, guild_id: int) -> None:
         """Tell every process (this one too) that ``guild_id``'s counts changed."""

@@ -10,6 +10,7 @@ from bot.storage.sqlite.database import CHECKPOINT_EVERY, open_database
 from bot.storage.sqlite.guild_settings import GuildSettingsStore
 from bot.storage.sqlite.library import LibraryStore
 from bot.storage.sqlite.preferences import PreferenceStore
+from bot.storage.sqlite.reports import ReportStore
 from bot.storage.sqlite.schedules import ScheduleStore
 from bot.storage.sqlite.submissions import SubmissionStore
 from bot.stores import Storage
@@ -30,6 +31,7 @@ async def open_sqlite(
                 submissions=SubmissionStore(db),
                 guild_settings=GuildSettingsStore(db),
                 preferences=PreferenceStore(db),
+                reports=ReportStore(db, library),
             )
         finally:
             await library.close()

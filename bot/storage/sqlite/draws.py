@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 # Pad rows: no theme has id -1, so they take no slot and find no story.
 _ASK_PAD = (-1, 0, 0, 0)
-_SLOT_PAD = (-1, -1, 0, 0)
+_SLOT_PAD = (-1, -1, 0, 0, 0)
 
 
 # Every draw reads these tables (a rounds row, its index, the pool sizes, a pool member)
@@ -80,14 +80,15 @@ def take_sql(rows: int) -> str:
 
 @cache
 def read_sql(rows: int) -> str:
-    """The live story in each of ``rows`` slots (key, theme, pool's guild, ordinal).
+    """The live story in each of ``rows`` slots (key, theme, pool's guild, ordinal, and
+    the server asking), as that server sees it: a story hidden there reads as absent.
 
     A story's primary theme is read only for a draw from every theme (theme 0): a card
     drawn for a theme shows that theme, and the lookup is a page read of its own.
     """
-    values = ", ".join(["(?, ?, ?, ?)"] * rows)
+    values = ", ".join(["(?, ?, ?, ?, ?)"] * rows)
     return (
-        f"WITH wanted (k, theme, guild, ordinal) AS (VALUES {values}) "
+        f"WITH wanted (k, theme, guild, ordinal, viewer) AS (VALUES {values}) "
         "SELECT wanted.k, s.id, s.guild_id, s.title, s.body, s.notes, s.credit,"
         " s.source_date, s.teller, iif(wanted.theme = 0, (SELECT st.theme_id"
         " FROM story_themes st WHERE st.story_id = s.id ORDER BY st.position LIMIT 1),"
@@ -95,6 +96,8 @@ def read_sql(rows: int) -> str:
         " JOIN pool_members pm ON pm.theme_id = wanted.theme AND pm.guild_id = wanted.guild"
         " AND pm.ordinal = wanted.ordinal"
         " JOIN stories s ON s.id = pm.story_id AND s.active = 1"
+        " WHERE NOT EXISTS (SELECT 1 FROM hidden_stories h WHERE h.guild_id = wanted.viewer"
+        " AND h.story_id = s.id)"
     )
 
 
@@ -124,12 +127,14 @@ async def take_many(db: Database, asks: Sequence[DrawAsk]) -> list[Taken | None]
     return found
 
 
-async def read_slots(conn: aiosqlite.Connection, slots: Sequence[Slot]) -> list[Story | None]:
-    """The live story in each slot, in order, as one statement on ``conn``."""
+async def read_slots(
+    conn: aiosqlite.Connection, slots: Sequence[tuple[int, Slot]]
+) -> list[Story | None]:
+    """The live story in each (asking server, slot), in order, as one statement on ``conn``."""
     rows = padded(len(slots))
     params: list[int] = []
-    for k, slot in enumerate(slots):
-        params += (k, slot.theme_id, slot.guild_id, slot.ordinal)
+    for k, (viewer, slot) in enumerate(slots):
+        params += (k, slot.theme_id, slot.guild_id, slot.ordinal, viewer)
     for _ in range(rows - len(slots)):
         params += _SLOT_PAD
     found: list[Story | None] = [None] * len(slots)
@@ -149,7 +154,7 @@ async def draw_many(
     wrote.
     """
     took = await take_many(db, asks)
-    wanted = [(i, t.slot) for i, t in enumerate(took) if t is not None]
+    wanted = [(i, (asks[i].guild_id, t.slot)) for i, t in enumerate(took) if t is not None]
     if db.readers and not db.in_transaction():
         readers = db.readers[: max(1, min(side_by_side, len(wanted)))]
     else:

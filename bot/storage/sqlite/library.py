@@ -36,10 +36,19 @@ COUNTS_PAGE_SQL = (
     "ORDER BY guild_id, theme_id LIMIT ?"
 )
 GUILD_COUNTS_SQL = "SELECT theme_id, live FROM pool_sizes WHERE guild_id = ? AND live > 0"
+# Live stories hidden in a server (by a report), per pool theme: counted out of its counts.
+_HIDDEN_COUNTS = (
+    "SELECT h.guild_id, pm.theme_id, COUNT(*) FROM hidden_stories h "
+    "JOIN stories s ON s.id = h.story_id AND s.active = 1 "
+    "JOIN pool_members pm ON pm.story_id = h.story_id "
+)
+HIDDEN_COUNTS_SQL = _HIDDEN_COUNTS + "WHERE h.guild_id = ? GROUP BY h.guild_id, pm.theme_id"
+ALL_HIDDEN_COUNTS_SQL = _HIDDEN_COUNTS + "GROUP BY h.guild_id, pm.theme_id"
 SERVING_QUERIES: dict[str, tuple[str, tuple[int, ...]]] = {
     "guild_counts": (GUILD_COUNTS_SQL, (1,)),
+    "hidden_counts": (HIDDEN_COUNTS_SQL, (1,)),
     "take": (take_sql(2), (1, 1, 1, 1) * 2),
-    "read_slots": (read_sql(2), (0, 1, 1, 1) * 2),
+    "read_slots": (read_sql(2), (0, 1, 1, 1, 1) * 2),
     "story": (STORY_SQL, (1,)),
 }
 
@@ -52,7 +61,9 @@ class LibraryStore:
             max_batch=DRAW_BATCH,
             name="story-draws",
         )
-        self.counts = PoolCounts(self._counts_page, self._guild_counts)
+        self.counts = PoolCounts(
+            self._counts_page, self._guild_counts, read_hidden=self._hidden_counts
+        )
         self._warming: asyncio.Task[None] | None = None
 
     async def _counts_page(self, guild_id: int, theme_id: int, limit: int) -> list[tuple[int, ...]]:
@@ -62,6 +73,15 @@ class LibraryStore:
 
     async def _guild_counts(self, guild_id: int) -> list[tuple[int, ...]]:
         return [tuple(r) for r in await self.db.fetchall(GUILD_COUNTS_SQL, (guild_id,))]
+
+    async def _hidden_counts(self, guild_id: int | None) -> list[tuple[int, ...]]:
+        if guild_id is None:
+            return [tuple(r) for r in await self.db.fetchall(ALL_HIDDEN_COUNTS_SQL)]
+        return [tuple(r) for r in await self.db.fetchall(HIDDEN_COUNTS_SQL, (guild_id,))]
+
+    async def counts_changed(self, guild_id: int) -> None:
+        """What a server may be served changed outside the pools (a story hidden there)."""
+        await self.counts.refresh(guild_id)
 
     async def ready(self) -> None:
         """The bundled library is in: hold the counts, and read the draw tables ahead."""
