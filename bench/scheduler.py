@@ -76,11 +76,14 @@ class CountingPoster:
         self.nonces: list[str] = []
         self.arrived = array("d")
 
-    async def post(self, channel_id: int, story: Any, theme: Any, nonce: str) -> int:
+    async def post(self, channel_id: int, story: Any, theme: Any, nonce: str, key: str) -> int:
         # The nonce names the server and the local date: one per post.
         self.nonces.append(nonce)
         self.arrived.append(self.clock().timestamp())
         return len(self.arrived)
+
+    async def find(self, channel_id: int, key: str, since: int) -> int | None:
+        return None  # a retry is never tried here: nothing fails
 
     async def notify(self, guild_id: int, channel_id: int, text: str) -> None:
         return None

@@ -4,6 +4,13 @@ Each pass (:meth:`Scheduler.run_due`, which tests call directly) claims what is 
 takes claimed posts ready for an attempt in one transaction, then sends them through a
 :class:`Poster`. Between passes it sleeps until the earliest due moment the database knows,
 or until :meth:`Scheduler.wake` (a schedule changed). It never scans every server.
+
+A post is sent once even through a crash. Every post carries a key of the bot's own
+(:func:`post_key`), and an attempt after the first, whose predecessor may have reached
+Discord without being recorded, first looks for the post by that key in its channel and
+records it if it is there. The first pass after start takes every pending post at once,
+leased or not: a process that died mid-send held them, and waiting out its lease would
+only make them late.
 """
 
 from __future__ import annotations
@@ -40,6 +47,9 @@ CONCURRENT_SENDS = 8
 MAX_NAP = 3600.0
 # Claims are kept this long, then pruned: they only matter around their own day.
 KEEP_CLAIMS = timedelta(days=3)
+# How far before its due moment a post is looked for: the host's clock and Discord's may
+# disagree by a little.
+CLOCK_SKEW = 60
 
 
 class PauseDelivery(Exception):
@@ -58,9 +68,17 @@ class RetryDelivery(Exception):
 class Poster(Protocol):
     """Where posts go: the cog implements it with discord.py, the benchmark with a counter."""
 
-    async def post(self, channel_id: int, story: Story, theme: Theme | None, nonce: str) -> int:
-        """Post ``story``; return the message id. Raise PauseDelivery or RetryDelivery.
-        ``nonce`` is the same for every attempt of one post, so Discord can drop a repeat."""
+    async def post(
+        self, channel_id: int, story: Story, theme: Theme | None, nonce: str, key: str
+    ) -> int:
+        """Post ``story`` marked with ``key``; return the message id. Raise PauseDelivery or
+        RetryDelivery. ``nonce`` is the same for every attempt of one post, so Discord can
+        drop a repeat that comes soon enough."""
+        ...
+
+    async def find(self, channel_id: int, key: str, since: int) -> int | None:
+        """The id of this bot's message marked ``key`` in the channel, sent at or after
+        ``since`` (unix seconds), or None. Raise PauseDelivery or RetryDelivery."""
         ...
 
     async def notify(self, guild_id: int, channel_id: int, text: str) -> None:
@@ -94,8 +112,14 @@ def backoff(attempts: int) -> int:
 
 def post_nonce(job: Job) -> str:
     # Discord keeps a nonce for a few minutes; the same one on every attempt of a post lets it
-    # drop a repeat when an attempt that "timed out" had in fact arrived.
+    # drop a repeat that follows soon. Only a help: post_key is what makes a repeat impossible.
     return f"d{job.guild_id % 10**12}{job.local_date.replace('-', '')}"[:25]
+
+
+def post_key(job: Job) -> str:
+    """What marks a server's post of one day where members see it too, as a plain label:
+    one schedule a server, so the date alone tells its posts apart."""
+    return f"Daily story · {job.local_date}"
 
 
 class Scheduler:
@@ -129,6 +153,8 @@ class Scheduler:
         self._pass_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._last_prune = 0
+        # Set once the first pass after start has settled the posts a crash left uncertain.
+        self.settled = asyncio.Event()
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -157,7 +183,8 @@ class Scheduler:
         while True:
             self._wake.clear()
             try:
-                await self.run_due()
+                await self.run_due(at_start=not self.settled.is_set())
+                self.settled.set()
                 wake_at = await self.store.next_wake(self.shards)
             except Exception:
                 log.exception("daily scheduler pass failed; trying again in a minute")
@@ -169,8 +196,9 @@ class Scheduler:
 
     # -- one pass -------------------------------------------------------------------------
 
-    async def run_due(self) -> PassReport:
-        """Claim every due post and send the claimed ones ready for an attempt."""
+    async def run_due(self, *, at_start: bool = False) -> PassReport:
+        """Claim every due post and send the claimed ones ready for an attempt; ``at_start``,
+        every pending post is ready, whatever its lease or back-off."""
         async with self._pass_lock:
             now = to_unix(self.clock())
             planned, jobs = await self.store.claim_due(
@@ -179,6 +207,7 @@ class Scheduler:
                 lease=LEASE,
                 plan=lambda row: plan_due(row, now, self.grace, self.zones),
                 shards=self.shards,
+                ready_by=now + LEASE + BACKOFF_MAX if at_start else now,
             )
             report = PassReport()
             for _, plan in planned:
@@ -251,7 +280,23 @@ class Scheduler:
                 )
             theme = self._theme(job, story)
             assert self.poster is not None  # start() or the constructor gave one
-            message_id = await self.poster.post(job.channel_id, story, theme, post_nonce(job))
+            key = post_key(job)
+            found = None
+            if job.attempts > 1:
+                # An earlier attempt may have reached Discord unrecorded (a crash, a
+                # time-out): a post already there is recorded, not sent again.
+                found = await self.poster.find(job.channel_id, key, job.due_at - CLOCK_SKEW)
+            if found is not None:
+                log.info(
+                    "guild %s: found the daily post for %s already in channel %s (message %s)",
+                    job.guild_id,
+                    job.local_date,
+                    job.channel_id,
+                    found,
+                )
+            message_id = found or await self.poster.post(
+                job.channel_id, story, theme, post_nonce(job), key
+            )
         except PauseDelivery as pause:
             log.warning(
                 "guild %s: daily story paused at channel %s: %s",

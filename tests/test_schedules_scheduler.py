@@ -41,8 +41,12 @@ class Channel:
         self.gate: asyncio.Event | None = None
         self.entered = asyncio.Event()
         self.attempted: list[Story] = []
+        self.keys: list[str] = []
+        self.looked: list[str] = []
 
-    async def post(self, channel_id: int, story: Story, theme: Theme | None, nonce: str) -> int:
+    async def post(
+        self, channel_id: int, story: Story, theme: Theme | None, nonce: str, key: str
+    ) -> int:
         self.entered.set()
         self.attempted.append(story)
         if self.gate is not None:
@@ -50,7 +54,12 @@ class Channel:
         if self.failures:
             raise self.failures.pop(0)
         self.posts.append((channel_id, story, nonce))
+        self.keys.append(key)
         return len(self.posts)
+
+    async def find(self, channel_id: int, key: str, since: int) -> int | None:
+        self.looked.append(key)
+        return self.keys.index(key) + 1 if key in self.keys else None
 
     async def notify(self, guild_id: int, channel_id: int, text: str) -> None:
         self.notes.append((channel_id, text))

@@ -205,6 +205,7 @@ class ScheduleStore:
         lease: int,
         plan: Callable[[Schedule], Plan],
         shards: ShardSlice,
+        ready_by: int | None = None,
     ) -> tuple[list[tuple[Schedule, Plan]], list[Job]]:
         """Claim every due post of ``shards``' servers and take the claimed posts ready for
         an attempt, in one transaction. ``plan`` (the core) decides the claims and the next
@@ -255,7 +256,11 @@ class ScheduleStore:
             jobs += [
                 Job(*row)
                 for row in await conn.fetch(
-                    take_ready_sql(shards), now + lease, now, pending, limit
+                    take_ready_sql(shards),
+                    now + lease,
+                    now if ready_by is None else ready_by,
+                    pending,
+                    limit,
                 )
             ]
         jobs.sort(key=lambda job: (job.due_at, job.guild_id))

@@ -253,6 +253,7 @@ class ScheduleStore:
         lease: int,
         plan: Callable[[Schedule], Plan],
         shards: ShardSlice,
+        ready_by: int | None = None,
     ) -> tuple[list[tuple[Schedule, Plan]], list[Job]]:
         """Claim every due post of ``shards``' servers and take the claimed posts ready for
         an attempt: one transaction, so a second scheduler on the same database waits and
@@ -264,12 +265,13 @@ class ScheduleStore:
         another scheduler leaves it alone unless this one dies holding it. A post claimed
         to send is taken as it is claimed; claimed posts whose retry is due are taken after.
         """
+        ready = now if ready_by is None else ready_by
         try:
-            return await self._claim_due(now, limit, lease, plan, shards, one_by_one=False)
+            return await self._claim_due(now, limit, lease, plan, shards, ready, one_by_one=False)
         except _AlreadyClaimed:
             # Some post of this pass had been claimed before (nothing in this process does
             # that): claim again one at a time, to send only what this pass claimed.
-            return await self._claim_due(now, limit, lease, plan, shards, one_by_one=True)
+            return await self._claim_due(now, limit, lease, plan, shards, ready, one_by_one=True)
 
     async def _claim_due(
         self,
@@ -278,6 +280,7 @@ class ScheduleStore:
         lease: int,
         plan: Callable[[Schedule], Plan],
         shards: ShardSlice,
+        ready: int,
         *,
         one_by_one: bool,
     ) -> tuple[list[tuple[Schedule, Plan]], list[Job]]:
@@ -357,7 +360,7 @@ class ScheduleStore:
             jobs += [
                 Job(*row)
                 for row in await conn.execute_fetchall(
-                    take_ready_sql(shards), (now + lease, now, PostStatus.PENDING, limit)
+                    take_ready_sql(shards), (now + lease, ready, PostStatus.PENDING, limit)
                 )
             ]
         jobs.sort(key=lambda job: (job.due_at, job.guild_id))
