@@ -140,8 +140,9 @@ async def seed(db: Path, servers: int) -> dict[str, Any]:
 
 
 async def simulate_day(db: Path) -> dict[str, Any]:
+    from bot.delivery import post_nonce
     from bot.records import Job
-    from bot.scheduler import Scheduler, post_nonce
+    from bot.scheduler import Scheduler
     from bot.services import open_services
 
     clock = SimClock(START)

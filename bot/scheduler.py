@@ -21,9 +21,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
 
 from bot.clock import Clock
+from bot.delivery import PauseDelivery, Poster, RetryDelivery, post_key, post_nonce
 from bot.records import Job, PostOutcome, PostStatus, Story
 from bot.schedules import ZoneCache, plan_due, to_unix
 from bot.selection import Selector
@@ -47,43 +47,10 @@ CONCURRENT_SENDS = 8
 MAX_NAP = 3600.0
 # Claims are kept this long, then pruned: they only matter around their own day.
 KEEP_CLAIMS = timedelta(days=3)
-# How far before its due moment a post is looked for: the host's clock and Discord's may
-# disagree by a little.
+# A post is looked for among the messages since a little before its claim (the host's clock
+# and Discord's may disagree a little), not since its due moment: after downtime, that can
+# be hours of a busy channel's messages to read through.
 CLOCK_SKEW = 60
-
-
-class PauseDelivery(Exception):
-    """The channel is gone or a permission was lost: retrying would only fail again.
-    ``reason`` is the sentence /daily show gives."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class RetryDelivery(Exception):
-    """A passing failure (a 5xx, a time-out): worth another try after a pause."""
-
-
-class Poster(Protocol):
-    """Where posts go: the cog implements it with discord.py, the benchmark with a counter."""
-
-    async def post(
-        self, channel_id: int, story: Story, theme: Theme | None, nonce: str, key: str
-    ) -> int:
-        """Post ``story`` marked with ``key``; return the message id. Raise PauseDelivery or
-        RetryDelivery. ``nonce`` is the same for every attempt of one post, so Discord can
-        drop a repeat that comes soon enough."""
-        ...
-
-    async def find(self, channel_id: int, key: str, since: int) -> int | None:
-        """The id of this bot's message marked ``key`` in the channel, sent at or after
-        ``since`` (unix seconds), or None. Raise PauseDelivery or RetryDelivery."""
-        ...
-
-    async def notify(self, guild_id: int, channel_id: int, text: str) -> None:
-        """Tell a server's moderators something in their channel; never raise."""
-        ...
 
 
 Nap = Callable[[float, asyncio.Event], Awaitable[None]]
@@ -108,18 +75,6 @@ class PassReport:
 
 def backoff(attempts: int) -> int:
     return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
-
-
-def post_nonce(job: Job) -> str:
-    # Discord keeps a nonce for a few minutes; the same one on every attempt of a post lets it
-    # drop a repeat that follows soon. Only a help: post_key is what makes a repeat impossible.
-    return f"d{job.guild_id % 10**12}{job.local_date.replace('-', '')}"[:25]
-
-
-def post_key(job: Job) -> str:
-    """What marks a server's post of one day where members see it too, as a plain label:
-    one schedule a server, so the date alone tells its posts apart."""
-    return f"Daily story · {job.local_date}"
 
 
 class Scheduler:
@@ -285,7 +240,8 @@ class Scheduler:
             if job.attempts > 1:
                 # An earlier attempt may have reached Discord unrecorded (a crash, a
                 # time-out): a post already there is recorded, not sent again.
-                found = await self.poster.find(job.channel_id, key, job.due_at - CLOCK_SKEW)
+                since = max(job.due_at, job.claimed_at) - CLOCK_SKEW
+                found = await self.poster.find(job.channel_id, key, since)
             if found is not None:
                 log.info(
                     "guild %s: found the daily post for %s already in channel %s (message %s)",

@@ -14,9 +14,9 @@ from discord.ext import commands
 from discord.http import handle_message_parameters
 
 from bot.client import StoryBot
+from bot.delivery import PauseDelivery, RetryDelivery
 from bot.errors import DomainError
 from bot.records import Story
-from bot.scheduler import PauseDelivery, RetryDelivery
 from bot.schedules import DailyView
 from bot.themes import Theme
 from bot.timeparse import ZoneDirectory, format_time, parse_time, zone_abbreviation
@@ -36,7 +36,8 @@ NEEDED = (
 UNKNOWN_CHANNEL = 10003
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
-# Messages read looking for a post that may have been sent: a day's worth in a busy channel.
+# Messages read, from its claim on, looking for a post that may have been sent already: more
+# than a busy channel sees in the grace period a post is retried for.
 LOOK_BACK = 500
 # How the last post went, said of its day ("posted on Monday 2 March 2026").
 STATUS_WORDS = {

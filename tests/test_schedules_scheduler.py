@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.delivery import PauseDelivery, RetryDelivery
 from bot.records import Story
-from bot.scheduler import BACKOFF_FIRST, PauseDelivery, RetryDelivery, Scheduler
+from bot.scheduler import BACKOFF_FIRST, Scheduler
 from bot.schedules import DailySchedules
 from bot.services import Services, open_services
 from bot.themes import Theme

@@ -60,7 +60,7 @@ def take_ready_sql(shards: ShardSlice) -> str:
         f"{shard_clause('r.guild_id', shards)} "
         "ORDER BY r.retry_at LIMIT $4 FOR UPDATE OF r SKIP LOCKED) "
         "RETURNING p.guild_id, p.local_date, p.due_at, p.attempts, p.story_id, s.channel_id, "
-        "s.theme_id"
+        "s.theme_id, p.claimed_at"
     )
 
 
@@ -239,6 +239,7 @@ class ScheduleStore:
                             None,
                             row.channel_id,
                             row.theme_id,
+                            now,
                         )
                     else:
                         claims.append(

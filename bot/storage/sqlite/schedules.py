@@ -46,7 +46,8 @@ def take_ready_sql(shards: ShardSlice) -> str:
         "ORDER BY p.retry_at LIMIT ?4) "
         "RETURNING guild_id, local_date, due_at, attempts, story_id, "
         "(SELECT channel_id FROM daily_schedules s WHERE s.guild_id = daily_posts.guild_id), "
-        "(SELECT theme_id FROM daily_schedules s WHERE s.guild_id = daily_posts.guild_id)"
+        "(SELECT theme_id FROM daily_schedules s WHERE s.guild_id = daily_posts.guild_id), "
+        "claimed_at"
     )
 
 
@@ -318,6 +319,7 @@ class ScheduleStore:
                                 None,
                                 row.channel_id,
                                 row.theme_id,
+                                now,
                             )
                         )
                     else:
