@@ -242,14 +242,6 @@ class Scheduler:
                 # time-out): a post already there is recorded, not sent again.
                 since = max(job.due_at, job.claimed_at) - CLOCK_SKEW
                 found = await self.poster.find(job.channel_id, key, since)
-            if found is not None:
-                log.info(
-                    "guild %s: found the daily post for %s already in channel %s (message %s)",
-                    job.guild_id,
-                    job.local_date,
-                    job.channel_id,
-                    found,
-                )
             message_id = found or await self.poster.post(
                 job.channel_id, story, theme, post_nonce(job), key
             )
@@ -280,19 +272,30 @@ class Scheduler:
             return PostOutcome(
                 job.guild_id, job.local_date, PostStatus.FAILED, channel_id=job.channel_id
             )
-        log.info(
-            "guild %s: posted the daily story %s for %s in channel %s (message %s)",
-            job.guild_id,
-            story.id,
-            job.local_date,
-            job.channel_id,
-            message_id,
-        )
+        if found is None:
+            log.info(
+                "guild %s: posted the daily story %s for %s in channel %s (message %s)",
+                job.guild_id,
+                story.id,
+                job.local_date,
+                job.channel_id,
+                message_id,
+            )
+        else:
+            log.info(
+                "guild %s: an earlier try had posted the daily story for %s in channel %s "
+                "(message %s); recorded it instead of posting again",
+                job.guild_id,
+                job.local_date,
+                job.channel_id,
+                message_id,
+            )
         return PostOutcome(
             job.guild_id,
             job.local_date,
             PostStatus.SENT,
-            story_id=story.id,
+            # The story found is the one an earlier try drew, not this try's draw.
+            story_id=story.id if found is None else job.story_id,
             channel_id=job.channel_id,
             message_id=message_id,
         )

@@ -93,6 +93,7 @@ async def test_a_retry_after_a_lost_answer_finds_the_post_and_sends_no_second(be
     assert len(first) == 1
     # Make the bot believe the send failed: record the post as a pending retry.
     assert bench.services is not None
+    drawn = await sql_rows(bench.services, "SELECT story_id FROM daily_posts")
     await sql_rows(
         bench.services,
         "UPDATE daily_posts SET status = 'pending', message_id = NULL, retry_at = 0",
@@ -100,8 +101,11 @@ async def test_a_retry_after_a_lost_answer_finds_the_post_and_sends_no_second(be
     bench.clock.advance(minutes=30)
     await scheduler(bench).run_due()
     assert story_posts(bench) == first
-    recorded = await sql_rows(bench.services, "SELECT status, message_id FROM daily_posts")
-    assert [tuple(row) for row in recorded] == [("sent", int(first[0]["id"]))]
+    recorded = await sql_rows(
+        bench.services, "SELECT status, message_id, story_id FROM daily_posts"
+    )
+    # Recorded as the card in the channel: its message, and the story on it.
+    assert [tuple(row) for row in recorded] == [("sent", int(first[0]["id"]), drawn[0][0])]
 
 
 async def test_set_refuses_a_channel_where_the_bot_cannot_read_its_own_posts(bench: Bench):
