@@ -77,12 +77,15 @@ class CountingPoster:
         self.arrived = array("d")
 
     async def post(
-        self, channel_id: int, story: Any, theme: Any, nonce: str, *, hidden: bool
+        self, channel_id: int, story: Any, theme: Any, nonce: str, key: str, *, hidden: bool
     ) -> int:
         # The nonce names the server and the local date: one per post.
         self.nonces.append(nonce)
         self.arrived.append(self.clock().timestamp())
         return len(self.arrived)
+
+    async def find(self, channel_id: int, key: str, since: int) -> int | None:
+        return None  # a retry is never tried here: nothing fails
 
     async def notify(self, guild_id: int, channel_id: int, text: str) -> None:
         return None
@@ -139,8 +142,9 @@ async def seed(db: Path, servers: int) -> dict[str, Any]:
 
 
 async def simulate_day(db: Path) -> dict[str, Any]:
+    from bot.delivery import post_nonce
     from bot.records import Job
-    from bot.scheduler import Scheduler, post_nonce
+    from bot.scheduler import Scheduler
     from bot.services import open_services
 
     clock = SimClock(START)

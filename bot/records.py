@@ -238,6 +238,8 @@ class Job:
     story_id: int | None
     channel_id: int
     theme_id: int | None
+    # When the post was claimed: its first attempt was not sent before this.
+    claimed_at: int = 0
 
 
 @dataclass(frozen=True, slots=True)

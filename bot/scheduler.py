@@ -4,6 +4,13 @@ Each pass (:meth:`Scheduler.run_due`, which tests call directly) claims what is 
 takes claimed posts ready for an attempt in one transaction, then sends them through a
 :class:`Poster`. Between passes it sleeps until the earliest due moment the database knows,
 or until :meth:`Scheduler.wake` (a schedule changed). It never scans every server.
+
+A post is sent once even through a crash. Every post carries a key of the bot's own
+(:func:`post_key`), and an attempt after the first, whose predecessor may have reached
+Discord without being recorded, first looks for the post by that key in its channel and
+records it if it is there. The first pass after start takes every pending post at once,
+leased or not: a process that died mid-send held them, and waiting out its lease would
+only make them late.
 """
 
 from __future__ import annotations
@@ -14,9 +21,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
 
 from bot.clock import Clock
+from bot.delivery import PauseDelivery, Poster, RetryDelivery, post_key, post_nonce
 from bot.notes import DEFAULT_HIDDEN, hides
 from bot.records import Job, PostOutcome, PostStatus, Story
 from bot.schedules import ZoneCache, plan_due, to_unix
@@ -41,35 +48,10 @@ CONCURRENT_SENDS = 8
 MAX_NAP = 3600.0
 # Claims are kept this long, then pruned: they only matter around their own day.
 KEEP_CLAIMS = timedelta(days=3)
-
-
-class PauseDelivery(Exception):
-    """The channel is gone or a permission was lost: retrying would only fail again.
-    ``reason`` is the sentence /daily show gives."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class RetryDelivery(Exception):
-    """A passing failure (a 5xx, a time-out): worth another try after a pause."""
-
-
-class Poster(Protocol):
-    """Where posts go: the cog implements it with discord.py, the benchmark with a counter."""
-
-    async def post(
-        self, channel_id: int, story: Story, theme: Theme | None, nonce: str, *, hidden: bool
-    ) -> int:
-        """Post ``story`` (behind a spoiler if ``hidden``); return the message id. Raise
-        PauseDelivery or RetryDelivery. ``nonce`` is the same for every attempt of one
-        post, so Discord can drop a repeat."""
-        ...
-
-    async def notify(self, guild_id: int, channel_id: int, text: str) -> None:
-        """Tell a server's moderators something in their channel; never raise."""
-        ...
+# A post is looked for among the messages since a little before its claim (the host's clock
+# and Discord's may disagree a little), not since its due moment: after downtime, that can
+# be hours of a busy channel's messages to read through.
+CLOCK_SKEW = 60
 
 
 Nap = Callable[[float, asyncio.Event], Awaitable[None]]
@@ -94,12 +76,6 @@ class PassReport:
 
 def backoff(attempts: int) -> int:
     return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
-
-
-def post_nonce(job: Job) -> str:
-    # Discord keeps a nonce for a few minutes; the same one on every attempt of a post lets it
-    # drop a repeat when an attempt that "timed out" had in fact arrived.
-    return f"d{job.guild_id % 10**12}{job.local_date.replace('-', '')}"[:25]
 
 
 class Scheduler:
@@ -135,6 +111,8 @@ class Scheduler:
         self._pass_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._last_prune = 0
+        # Set once the first pass after start has settled the posts a crash left uncertain.
+        self.settled = asyncio.Event()
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -163,7 +141,8 @@ class Scheduler:
         while True:
             self._wake.clear()
             try:
-                await self.run_due()
+                await self.run_due(at_start=not self.settled.is_set())
+                self.settled.set()
                 wake_at = await self.store.next_wake(self.shards)
             except Exception:
                 log.exception("daily scheduler pass failed; trying again in a minute")
@@ -175,8 +154,9 @@ class Scheduler:
 
     # -- one pass -------------------------------------------------------------------------
 
-    async def run_due(self) -> PassReport:
-        """Claim every due post and send the claimed ones ready for an attempt."""
+    async def run_due(self, *, at_start: bool = False) -> PassReport:
+        """Claim every due post and send the claimed ones ready for an attempt; ``at_start``,
+        every pending post is ready, whatever its lease or back-off."""
         async with self._pass_lock:
             now = to_unix(self.clock())
             planned, jobs = await self.store.claim_due(
@@ -185,6 +165,7 @@ class Scheduler:
                 lease=LEASE,
                 plan=lambda row: plan_due(row, now, self.grace, self.zones),
                 shards=self.shards,
+                ready_by=now + LEASE + BACKOFF_MAX if at_start else now,
             )
             report = PassReport()
             for _, plan in planned:
@@ -265,8 +246,20 @@ class Scheduler:
                 )
             theme = self._theme(job, story)
             assert self.poster is not None  # start() or the constructor gave one
-            message_id = await self.poster.post(
-                job.channel_id, story, theme, post_nonce(job), hidden=await self._hides(job, story)
+            key = post_key(job)
+            found = None
+            if job.attempts > 1:
+                # An earlier attempt may have reached Discord unrecorded (a crash, a
+                # time-out): a post already there is recorded, not sent again.
+                since = max(job.due_at, job.claimed_at) - CLOCK_SKEW
+                found = await self.poster.find(job.channel_id, key, since)
+            message_id = found or await self.poster.post(
+                job.channel_id,
+                story,
+                theme,
+                post_nonce(job),
+                key,
+                hidden=await self._hides(job, story),
             )
         except PauseDelivery as pause:
             log.warning(
@@ -295,19 +288,30 @@ class Scheduler:
             return PostOutcome(
                 job.guild_id, job.local_date, PostStatus.FAILED, channel_id=job.channel_id
             )
-        log.info(
-            "guild %s: posted the daily story %s for %s in channel %s (message %s)",
-            job.guild_id,
-            story.id,
-            job.local_date,
-            job.channel_id,
-            message_id,
-        )
+        if found is None:
+            log.info(
+                "guild %s: posted the daily story %s for %s in channel %s (message %s)",
+                job.guild_id,
+                story.id,
+                job.local_date,
+                job.channel_id,
+                message_id,
+            )
+        else:
+            log.info(
+                "guild %s: an earlier try had posted the daily story for %s in channel %s "
+                "(message %s); recorded it instead of posting again",
+                job.guild_id,
+                job.local_date,
+                job.channel_id,
+                message_id,
+            )
         return PostOutcome(
             job.guild_id,
             job.local_date,
             PostStatus.SENT,
-            story_id=story.id,
+            # The story found is the one an earlier try drew, not this try's draw.
+            story_id=story.id if found is None else job.story_id,
             channel_id=job.channel_id,
             message_id=message_id,
         )

@@ -113,9 +113,11 @@ class ScheduleStore(Protocol):
         lease: int,
         plan: Callable[[Schedule], Plan],
         shards: ShardSlice,
+        ready_by: int | None = None,
     ) -> tuple[list[tuple[Schedule, Plan]], list[Job]]:
         """Claim every due post of the servers on ``shards`` once (whoever else claims
-        too), and take the claimed posts of those servers ready for an attempt."""
+        too), and take the claimed posts of those servers ready for an attempt: those
+        whose retry or lease ends by ``ready_by`` (default ``now``)."""
         ...
 
     async def finish(self, outcomes: Sequence[PostOutcome], now: int) -> None: ...

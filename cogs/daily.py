@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from datetime import date
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 
 import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.http import handle_message_parameters
 
 from bot.client import StoryBot
+from bot.delivery import PauseDelivery, RetryDelivery
 from bot.errors import DomainError
 from bot.notes import hides
 from bot.records import Schedule, Story
-from bot.scheduler import PauseDelivery, RetryDelivery
 from bot.schedules import DailyView
 from bot.themes import Theme
 from bot.timeparse import ZoneDirectory, format_time, parse_time, zone_abbreviation
 from cogs.cards import DEFAULT_COLOUR, story_embed
-from cogs.stories import StoryControls
+from cogs.stories import story_controls
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +31,15 @@ NEEDED = (
     ("view_channel", "View Channel"),
     ("send_messages", "Send Messages"),
     ("embed_links", "Embed Links"),
+    # To find its own post again before retrying one a crash may have sent already.
+    ("read_message_history", "Read Message History"),
 )
 UNKNOWN_CHANNEL = 10003
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
+# Messages read, from its claim on, looking for a post that may have been sent already: more
+# than a busy channel sees in the grace period a post is retried for.
+LOOK_BACK = 500
 # How the last post went, said of its day ("posted on Monday 2 March 2026").
 STATUS_WORDS = {
     "sent": "posted on {day}",
@@ -162,35 +170,82 @@ class DiscordPoster:
             return lost_reason("View Channel", channel_id)
         return (
             f"I lost a permission I need in <#{channel_id}> "
-            "(View Channel, Send Messages or Embed Links)."
+            "(View Channel, Send Messages, Embed Links or Read Message History)."
         )
 
-    async def post(
-        self, channel_id: int, story: Story, theme: Theme | None, nonce: str, *, hidden: bool
-    ) -> int:
-        channel = self.bot.get_channel(channel_id)
-        guild_id = getattr(getattr(channel, "guild", None), "id", None)
-        target = channel if isinstance(channel, discord.abc.Messageable) else None
-        target = target or self.bot.get_partial_messageable(channel_id)
+    def _guild_of(self, channel_id: int) -> int | None:
+        return getattr(getattr(self.bot.get_channel(channel_id), "guild", None), "id", None)
+
+    @contextlib.contextmanager
+    def _answers(self, channel_id: int) -> Iterator[None]:
+        """Discord's refusals as the scheduler's: pause for good, or retry later."""
         try:
-            message = await target.send(
-                embed=story_embed(story, theme, hidden=hidden),
-                view=StoryControls(theme.id if theme else 0, story.id),
-                nonce=nonce,
-            )
+            yield
         except discord.NotFound as error:
             if error.code == UNKNOWN_CHANNEL:
-                raise PauseDelivery(self._pause_reason(channel_id, guild_id, error)) from error
+                reason = self._pause_reason(channel_id, self._guild_of(channel_id), error)
+                raise PauseDelivery(reason) from error
             raise
         except discord.Forbidden as error:
             if error.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
-                raise PauseDelivery(self._pause_reason(channel_id, guild_id, error)) from error
+                reason = self._pause_reason(channel_id, self._guild_of(channel_id), error)
+                raise PauseDelivery(reason) from error
             raise
         except discord.DiscordServerError as error:
             raise RetryDelivery(f"Discord answered {error.status}") from error
         except (aiohttp.ClientError, OSError) as error:
             raise RetryDelivery(type(error).__name__) from error
-        return message.id
+
+    async def post(
+        self,
+        channel_id: int,
+        story: Story,
+        theme: Theme | None,
+        nonce: str,
+        key: str | None = None,
+        *,
+        hidden: bool,
+    ) -> int:
+        embed = story_embed(story, theme, hidden=hidden)
+        if key is not None:
+            embed.set_footer(text="\n".join(p for p in (story.credit_line, key) if p))
+        # discord.py's send has no enforce_nonce; without it Discord ignores the nonce.
+        with (
+            handle_message_parameters(
+                embed=embed,
+                view=story_controls(theme.id if theme else 0, story.id),
+                nonce=nonce,
+                allowed_mentions=discord.AllowedMentions.none(),
+            ) as params,
+            self._answers(channel_id),
+        ):
+            assert params.payload is not None
+            params.payload["enforce_nonce"] = True
+            data = await self.bot.http.send_message(channel_id, params=params)
+        return int(data["id"])
+
+    async def find(self, channel_id: int, key: str, since: int) -> int | None:
+        me = self.bot.user
+        if me is None:
+            raise RetryDelivery("not logged in yet")
+        channel = self.bot.get_channel(channel_id)
+        guild = getattr(channel, "guild", None)
+        missing = None
+        if channel is not None and guild is not None and guild.me is not None:
+            missing = missing_permission(channel, guild.me)  # type: ignore[arg-type]
+        if missing is not None:
+            # Discord answers a reader without Read Message History with no messages, not a
+            # refusal: looking then would find nothing, and the post would go out twice.
+            raise PauseDelivery(lost_reason(missing, channel_id))
+        target = self.bot.get_partial_messageable(channel_id)
+        after = discord.Object(discord.utils.time_snowflake(datetime.fromtimestamp(since, UTC)))
+        with self._answers(channel_id):
+            async for message in target.history(limit=LOOK_BACK, after=after, oldest_first=True):
+                if message.author.id == me.id and any(
+                    (embed.footer.text or "").endswith(key) for embed in message.embeds
+                ):
+                    return message.id
+        return None
 
     async def notify(self, guild_id: int, channel_id: int, text: str) -> None:
         try:

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.delivery import PauseDelivery, RetryDelivery
 from bot.records import Story
-from bot.scheduler import BACKOFF_FIRST, PauseDelivery, RetryDelivery, Scheduler
+from bot.scheduler import BACKOFF_FIRST, Scheduler
 from bot.schedules import DailySchedules
 from bot.services import Services, open_services
 from bot.themes import Theme
@@ -41,9 +42,18 @@ class Channel:
         self.gate: asyncio.Event | None = None
         self.entered = asyncio.Event()
         self.attempted: list[Story] = []
+        self.keys: list[str] = []
+        self.looked: list[str] = []
 
     async def post(
-        self, channel_id: int, story: Story, theme: Theme | None, nonce: str, *, hidden: bool
+        self,
+        channel_id: int,
+        story: Story,
+        theme: Theme | None,
+        nonce: str,
+        key: str,
+        *,
+        hidden: bool,
     ) -> int:
         self.entered.set()
         self.attempted.append(story)
@@ -52,7 +62,12 @@ class Channel:
         if self.failures:
             raise self.failures.pop(0)
         self.posts.append((channel_id, story, nonce))
+        self.keys.append(key)
         return len(self.posts)
+
+    async def find(self, channel_id: int, key: str, since: int) -> int | None:
+        self.looked.append(key)
+        return self.keys.index(key) + 1 if key in self.keys else None
 
     async def notify(self, guild_id: int, channel_id: int, text: str) -> None:
         self.notes.append((channel_id, text))

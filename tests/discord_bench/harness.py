@@ -163,8 +163,8 @@ class Bench:
         make_services: Callable[..., Any] = open_services,
     ) -> None:
         self.tmp_path = tmp_path
-        self.discord = FakeDiscord()
         self.clock = clock or BenchClock()
+        self.discord = FakeDiscord(self.clock)
         env = env or {}
         # A test names its engine's database, or gets a SQLite file in its folder.
         chosen = {"DATABASE_PATH", "DATABASE_URL"} & env.keys()

@@ -12,6 +12,18 @@ from typing import Any
 EPHEMERAL = 1 << 6
 SUPPRESS_NOTIFICATIONS = 1 << 12
 IS_COMPONENTS_V2 = 1 << 15
+# The message Discord gives with each error code the bench answers.
+ERROR_MESSAGES = {
+    10003: "Unknown Channel",
+    10008: "Unknown Message",
+    10062: "Unknown interaction",
+    10015: "Unknown Webhook",
+    40060: "Interaction has already been acknowledged.",
+    50006: "Cannot send an empty message",
+    50007: "Cannot send messages to this user",
+    50013: "Missing Permissions",
+    50035: "Invalid Form Body",
+}
 
 COMMAND_NAME_RE = re.compile(r"^[-_\w]{1,32}$")
 

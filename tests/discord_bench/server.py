@@ -7,6 +7,7 @@ Discord answers, and rejects what Discord rejects (see limits.py) with Discord's
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import json
 import time
@@ -18,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.discord_bench import limits
+from tests.discord_bench.history import Holds, Nonces, get_messages, message_snowflake
 
 APPLICATION_ID = 1100000000000000001
 BOT_USER_ID = APPLICATION_ID
@@ -112,7 +114,11 @@ class InteractionState:
 class FakeDiscord:
     """The REST half of Discord. ``base_url`` goes into discord.py's ``Route.BASE``."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        # When messages are sent: a test's clock, so message ids and times follow it.
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.nonces = Nonces()
+        self.holds = Holds()
         # Tests read every request and message afterwards. A benchmark reads none, and in
         # its process the records would be the stand-in's memory and garbage collector's
         # work counted as the bot's, so it turns this off and forgets what was answered.
@@ -148,6 +154,7 @@ class FakeDiscord:
         self.base_url = f"http://127.0.0.1:{port}/api/v10"
 
     async def stop(self) -> None:
+        self.holds.release()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -193,19 +200,8 @@ class FakeDiscord:
     def _error(
         self, request: web.Request, body: Any, status: int, code: int, errors: list[str]
     ) -> web.Response:
-        messages = {
-            10003: "Unknown Channel",
-            10008: "Unknown Message",
-            10062: "Unknown interaction",
-            10015: "Unknown Webhook",
-            40060: "Interaction has already been acknowledged.",
-            50006: "Cannot send an empty message",
-            50007: "Cannot send messages to this user",
-            50013: "Missing Permissions",
-            50035: "Invalid Form Body",
-        }
         self.rejections.append(Rejection(request.method, request.path, status, code, errors, body))
-        message = messages.get(code, "Error")
+        message = limits.ERROR_MESSAGES.get(code, "Error")
         if errors:
             message = f"{message}: {'; '.join(errors)}"
         return _json({"code": code, "message": message}, status=status)
@@ -213,12 +209,13 @@ class FakeDiscord:
     def _message(
         self, channel_id: int | None, body: dict[str, Any], **extra: Any
     ) -> dict[str, Any]:
+        sent = self.clock()
         message = {
-            "id": str(snowflake()),
+            "id": str(message_snowflake(sent)),
             "channel_id": str(channel_id or 0),
             "author": bot_user(),
             "content": body.get("content") or "",
-            "timestamp": datetime.now(UTC).isoformat(),
+            "timestamp": sent.isoformat(),
             "edited_timestamp": None,
             "tts": False,
             "mention_everyone": False,
@@ -273,6 +270,7 @@ class FakeDiscord:
             ("GET", "applications/*/guilds/*/commands"): self._get_commands,
             ("GET", "channels/*"): self._get_channel,
             ("POST", "channels/*/messages"): self._post_message,
+            ("GET", "channels/*/messages"): functools.partial(get_messages, self),
             ("PATCH", "channels/*/messages/*"): self._edit_message,
             ("DELETE", "channels/*/messages/*"): self._delete_message,
             ("GET", "channels/*/messages/*"): self._get_message,
@@ -541,9 +539,16 @@ class FakeDiscord:
         code, problems = limits.message_problems(body or {})
         if problems:
             return self._error(request, body, 400, code, problems)
+        repeat = self.nonces.repeat(channel.id, body, self.clock())
+        if repeat is not None:
+            return _json(repeat)
+        if await self.holds.stop_at(channel.id, kept=False):
+            return web.Response(status=503)  # the bot that sent it is gone by now
         extra = {"guild_id": str(channel.guild_id)} if channel.guild_id else {}
         message = self._message(channel.id, body, **extra)
         self.messages[channel.id].append(message)
+        self.nonces.remember(channel.id, body, message, self.clock())
+        await self.holds.stop_at(channel.id, kept=True)
         return _json(message)
 
     def _find_message(self, channel_id: int, message_id: str) -> dict[str, Any] | None:

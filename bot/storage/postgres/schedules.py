@@ -60,7 +60,7 @@ def take_ready_sql(shards: ShardSlice) -> str:
         f"{shard_clause('r.guild_id', shards)} "
         "ORDER BY r.retry_at LIMIT $4 FOR UPDATE OF r SKIP LOCKED) "
         "RETURNING p.guild_id, p.local_date, p.due_at, p.attempts, p.story_id, s.channel_id, "
-        "s.theme_id"
+        "s.theme_id, p.claimed_at"
     )
 
 
@@ -215,6 +215,7 @@ class ScheduleStore:
         lease: int,
         plan: Callable[[Schedule], Plan],
         shards: ShardSlice,
+        ready_by: int | None = None,
     ) -> tuple[list[tuple[Schedule, Plan]], list[Job]]:
         """Claim every due post of ``shards``' servers and take the claimed posts ready for
         an attempt, in one transaction. ``plan`` (the core) decides the claims and the next
@@ -248,6 +249,7 @@ class ScheduleStore:
                             None,
                             row.channel_id,
                             row.theme_id,
+                            now,
                         )
                     else:
                         claims.append(
@@ -265,7 +267,11 @@ class ScheduleStore:
             jobs += [
                 Job(*row)
                 for row in await conn.fetch(
-                    take_ready_sql(shards), now + lease, now, pending, limit
+                    take_ready_sql(shards),
+                    now + lease,
+                    now if ready_by is None else ready_by,
+                    pending,
+                    limit,
                 )
             ]
         jobs.sort(key=lambda job: (job.due_at, job.guild_id))

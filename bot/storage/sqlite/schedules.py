@@ -46,7 +46,8 @@ def take_ready_sql(shards: ShardSlice) -> str:
         "ORDER BY p.retry_at LIMIT ?4) "
         "RETURNING guild_id, local_date, due_at, attempts, story_id, "
         "(SELECT channel_id FROM daily_schedules s WHERE s.guild_id = daily_posts.guild_id), "
-        "(SELECT theme_id FROM daily_schedules s WHERE s.guild_id = daily_posts.guild_id)"
+        "(SELECT theme_id FROM daily_schedules s WHERE s.guild_id = daily_posts.guild_id), "
+        "claimed_at"
     )
 
 
@@ -262,6 +263,7 @@ class ScheduleStore:
         lease: int,
         plan: Callable[[Schedule], Plan],
         shards: ShardSlice,
+        ready_by: int | None = None,
     ) -> tuple[list[tuple[Schedule, Plan]], list[Job]]:
         """Claim every due post of ``shards``' servers and take the claimed posts ready for
         an attempt: one transaction, so a second scheduler on the same database waits and
@@ -273,12 +275,13 @@ class ScheduleStore:
         another scheduler leaves it alone unless this one dies holding it. A post claimed
         to send is taken as it is claimed; claimed posts whose retry is due are taken after.
         """
+        ready = now if ready_by is None else ready_by
         try:
-            return await self._claim_due(now, limit, lease, plan, shards, one_by_one=False)
+            return await self._claim_due(now, limit, lease, plan, shards, ready, one_by_one=False)
         except _AlreadyClaimed:
             # Some post of this pass had been claimed before (nothing in this process does
             # that): claim again one at a time, to send only what this pass claimed.
-            return await self._claim_due(now, limit, lease, plan, shards, one_by_one=True)
+            return await self._claim_due(now, limit, lease, plan, shards, ready, one_by_one=True)
 
     async def _claim_due(
         self,
@@ -287,6 +290,7 @@ class ScheduleStore:
         lease: int,
         plan: Callable[[Schedule], Plan],
         shards: ShardSlice,
+        ready: int,
         *,
         one_by_one: bool,
     ) -> tuple[list[tuple[Schedule, Plan]], list[Job]]:
@@ -324,6 +328,7 @@ class ScheduleStore:
                                 None,
                                 row.channel_id,
                                 row.theme_id,
+                                now,
                             )
                         )
                     else:
@@ -366,7 +371,7 @@ class ScheduleStore:
             jobs += [
                 Job(*row)
                 for row in await conn.execute_fetchall(
-                    take_ready_sql(shards), (now + lease, now, PostStatus.PENDING, limit)
+                    take_ready_sql(shards), (now + lease, ready, PostStatus.PENDING, limit)
                 )
             ]
         jobs.sort(key=lambda job: (job.due_at, job.guild_id))
