@@ -19,7 +19,9 @@ from cogs.notes_ui import notes_said, notes_select
 log = logging.getLogger(__name__)
 
 
-def preferences_message(preferences: MemberPreferences) -> tuple[str, discord.ui.View]:
+def preferences_message(
+    preferences: MemberPreferences, wants_notes: bool
+) -> tuple[str, discord.ui.View]:
     """What the member chose, in words, and the controls that change it."""
     if preferences.skipped:
         skipped = (
@@ -34,16 +36,33 @@ def preferences_message(preferences: MemberPreferences) -> tuple[str, discord.ui
         )
     else:
         unhidden = "Behind a spoiler, as the server hides them, their note first."
+    if wants_notes:
+        thanks = "At most once a week, a note saying how many people they helped (no names)."
+    else:
+        thanks = "No notes."
     text = (
         "**Your preferences** (only you see them, and they go with you to every server)\n\n"
         f"**Notes you skip:** {skipped}\n"
-        f"**Stories the server hides, when you ask for them:** {unhidden}\n\n"
+        f"**Stories the server hides, when you ask for them:** {unhidden}\n"
+        f"**When readers say a story you shared helped them:** {thanks}\n\n"
         "Changes are saved as soon as you make them."
     )
     view = discord.ui.View(timeout=None)
     view.add_item(SkippedNotesSelect(preferences.skipped))
     view.add_item(UnhiddenButton(0 if preferences.show_unhidden else 1))
+    view.add_item(ThanksNotesButton(0 if wants_notes else 1))
     return text, view
+
+
+async def current_message(
+    interaction: discord.Interaction[StoryBot], preferences: MemberPreferences | None = None
+) -> tuple[str, discord.ui.View]:
+    """The message as the member's choices now stand."""
+    services = interaction.client.services
+    member_id = interaction.user.id
+    if preferences is None:
+        preferences = await services.preferences.of(member_id)
+    return preferences_message(preferences, await services.thanks.wants_letters(member_id))
 
 
 class SkippedNotesSelect(
@@ -58,7 +77,7 @@ class SkippedNotesSelect(
         preferences = await interaction.client.services.preferences.skip(
             interaction.user.id, self.item.values
         )
-        text, view = preferences_message(preferences)
+        text, view = await current_message(interaction, preferences)
         await interaction.response.edit_message(content=text, view=view)
 
 
@@ -86,7 +105,32 @@ class UnhiddenButton(
         preferences = await interaction.client.services.preferences.show_unhidden(
             interaction.user.id, self.unhidden
         )
-        text, view = preferences_message(preferences)
+        text, view = await current_message(interaction, preferences)
+        await interaction.response.edit_message(content=text, view=view)
+
+
+class ThanksNotesButton(
+    ErrorPathItem,
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"bs:prefs:thanks:(?P<wanted>[01])",
+):
+    """Sets what its custom id says, like :class:`UnhiddenButton`."""
+
+    def __init__(self, wanted: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Send me the weekly thank-you notes"
+                if wanted
+                else "No more thank-you notes, please",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"bs:prefs:thanks:{wanted}",
+            )
+        )
+        self.wanted = bool(wanted)
+
+    async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
+        await interaction.client.services.thanks.set_wants_letters(interaction.user.id, self.wanted)
+        text, view = await current_message(interaction)
         await interaction.response.edit_message(content=text, view=view)
 
 
@@ -97,16 +141,15 @@ class PreferencesCog(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(SkippedNotesSelect, UnhiddenButton)
+        self.bot.add_dynamic_items(SkippedNotesSelect, UnhiddenButton, ThanksNotesButton)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(SkippedNotesSelect, UnhiddenButton)
+        self.bot.remove_dynamic_items(SkippedNotesSelect, UnhiddenButton, ThanksNotesButton)
 
     @app_commands.command(name="preferences")
     async def preferences(self, interaction: discord.Interaction[StoryBot]) -> None:
-        """Skip stories with notes you choose, or read hidden ones unhidden: only for you."""
-        chosen = await self.bot.services.preferences.of(interaction.user.id)
-        text, view = preferences_message(chosen)
+        """Notes to skip, hidden stories unhidden, thank-you notes: your own choices."""
+        text, view = await current_message(interaction)
         await interaction.response.send_message(text, view=view, ephemeral=True)
 
 

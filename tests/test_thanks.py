@@ -71,8 +71,10 @@ async def test_this_helped_me_counts_once_and_the_weekly_note_carries_the_number
 
 async def test_the_weekly_note_respects_the_opt_out_and_closed_dms(bench: Bench):
     card = await shared_story_card(bench)
-    off = await bench.slash("thanks-notes", send=False)
-    assert off.ephemeral and "no more notes" in off.content
+    shown = await bench.slash("preferences")
+    assert shown.ephemeral and "a note saying how many people they helped" in shown.content
+    off = await bench.press(shown.message, "bs:prefs:thanks:0")
+    assert "helped them:** No notes." in off.message["content"]
 
     await helped(bench, card, OTHER_MEMBER)
     assert await send_notes(bench) == 0
@@ -80,7 +82,8 @@ async def test_the_weekly_note_respects_the_opt_out_and_closed_dms(bench: Bench)
     assert await send_notes(bench) == 0
     assert notes(bench) == []
 
-    await bench.slash("thanks-notes", send=True)
+    on = await bench.press(off.message, "bs:prefs:thanks:1")
+    assert "a note saying how many people they helped" in on.message["content"]
     bench.discord.closed_dms.add(MEMBER.id)
     assert await send_notes(bench) == 0
     assert bench.expect_rejection().code == 50007

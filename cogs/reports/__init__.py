@@ -37,8 +37,6 @@ THANKED = (
 )
 THANKED_BEFORE = "You have already said this story helped you. Thank you, again."
 NOTHING_WAITING = "Nothing is waiting: no story is reported in this server."
-LETTERS_ON = "You will get a note at most once a week when stories you shared help someone."
-LETTERS_OFF = "You will get no more notes about stories you shared helping someone."
 
 
 def _cog(interaction: discord.Interaction) -> Reports:
@@ -52,7 +50,7 @@ def letter_text(count: int) -> str:
     people = "1 person" if count == 1 else f"{count} people"
     return (
         f"💚 Since my last note, {people} said a story you shared helped them. "
-        "Thank you for sharing it.\n-# `/thanks-notes` turns these notes off."
+        "Thank you for sharing it.\n-# `/preferences` turns these notes off."
     )
 
 
@@ -307,15 +305,6 @@ class Reports(commands.Cog):
         await interaction.response.send_message(
             text, embeds=await self._embeds(head), view=DecisionCard(head.id), ephemeral=True
         )
-
-    # -- thanks ------------------------------------------------------------------------
-
-    @app_commands.command(name="thanks-notes")
-    @app_commands.describe(send="Whether to get them")
-    async def thanks_notes(self, interaction: discord.Interaction[StoryBot], send: bool) -> None:
-        """Turn on or off the weekly note saying how many people stories you shared helped."""
-        await self.services.thanks.set_wants_letters(interaction.user.id, send)
-        await interaction.response.send_message(LETTERS_ON if send else LETTERS_OFF, ephemeral=True)
 
     async def send_letter(self, letter: Letter) -> str:
         """One weekly note by DM: "sent", "closed" (the member's DMs are closed) or "failed"."""
