@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.records import ANY_THEME, BUNDLED, DrawAsk, NewStory, Story, ThemeRecord
+from bot.records import ANY_THEME, BUNDLED, DataFile, DrawAsk, NewStory, Story, ThemeRecord
 from bot.storage.batching import Coalescer
 from bot.storage.counts import PoolCounts
 from bot.storage.postgres.database import PgDatabase
@@ -150,14 +150,16 @@ class LibraryStore:
 
     # -- data files ---------------------------------------------------------------------
 
-    async def file_digests(self) -> dict[str, str]:
-        return {r[0]: r[1] for r in await self.db.fetch("SELECT path, digest FROM data_files")}
+    async def data_files(self) -> dict[str, DataFile]:
+        rows = await self.db.fetch("SELECT path, digest, size, mtime_ns FROM data_files")
+        return {r[0]: DataFile(r[1], r[2], r[3]) for r in rows}
 
-    async def set_file_digests(self, digests: dict[str, str]) -> None:
+    async def set_data_files(self, files: dict[str, DataFile]) -> None:
         async with self.db.transaction() as conn:
             await conn.execute("DELETE FROM data_files")
             await conn.executemany(
-                "INSERT INTO data_files (path, digest) VALUES ($1, $2)", list(digests.items())
+                "INSERT INTO data_files (path, digest, size, mtime_ns) VALUES ($1, $2, $3, $4)",
+                [(path, f.digest, f.size, f.mtime_ns) for path, f in files.items()],
             )
 
     # -- bundled import -----------------------------------------------------------------
