@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from types import ModuleType
 
 from bot.notes import NOTE_LABELS
 from bot.records import NewStory
-from bot.storage.sqlite.database import Database
-from bot.storage.sqlite.library import LibraryStore
+from bot.stores import Storage
 
 WORDS = [
     "synthetic",
@@ -86,17 +86,8 @@ def write_corpus(folder: Path, stories: int, themes: int, seed: int = 7) -> Path
     return folder
 
 
-async def pool_extent(db: Database, theme_id: int, guild_id: int) -> int:
-    """How many ordinals one pool has handed out: a round in progress spans them."""
-    row = await db.fetchone(
-        "SELECT next_ordinal FROM pool_sizes WHERE guild_id = ? AND theme_id = ?",
-        (guild_id, theme_id),
-    )
-    return int(row[0]) if row else 0
-
-
 async def seed_servers(
-    db: Database,
+    storage: Storage,
     servers: int,
     stories_per_server: int,
     channels: int,
@@ -108,9 +99,11 @@ async def seed_servers(
     Returns the guild ids and (guild_id, channel_id) pairs the serving benchmark draws from.
     """
     rng = random.Random(seed)
-    store = LibraryStore(db)
+    store = storage.library
+    seeding = seeding_for(storage)
+    db = store.db  # type: ignore[attr-defined]
     guilds = [1_700_000_000_000_000_000 + n for n in range(servers)]
-    async with db.transaction():
+    async with store.atomic():
         for guild in guilds:
             own = [
                 NewStory(
@@ -127,17 +120,29 @@ async def seed_servers(
             ]
             await store.write_stories(guild, "2026-01-01T00:00:00+00:00", own, [])
             await store.recount_pools(guild)
-        pairs = []
-        for n in range(channels):
-            guild = guilds[n % len(guilds)]
-            channel = 1_800_000_000_000_000_000 + n
-            pairs.append((guild, channel))
-            for theme in (0, rng.choice(theme_ids)):
-                size = await pool_extent(db, theme, 0)
-                total = size + await pool_extent(db, theme, guild)
-                await db.conn.execute(
-                    "INSERT OR REPLACE INTO rounds (channel_id, theme_id, seed, size, "
-                    "bundled_size, position) VALUES (?, ?, ?, ?, ?, ?)",
-                    (channel, theme, rng.getrandbits(62), total, size, total // 2),
-                )
+    bundled = await seeding.pool_extents(db, 0)
+    extents: dict[int, dict[int, int]] = {}
+    pairs, rounds = [], []
+    for n in range(channels):
+        guild = guilds[n % len(guilds)]
+        channel = 1_800_000_000_000_000_000 + n
+        pairs.append((guild, channel))
+        if guild not in extents:
+            extents[guild] = await seeding.pool_extents(db, guild)
+        for theme in (0, rng.choice(theme_ids)):
+            size = bundled.get(theme, 0)
+            total = size + extents[guild].get(theme, 0)
+            rounds.append((channel, theme, rng.getrandbits(62), total, size, total // 2))
+    await seeding.put_rounds(db, rounds)
     return guilds, pairs
+
+
+def seeding_for(storage: Storage) -> ModuleType:
+    """The engine's bench-support module (bot.storage.<engine>.seeding)."""
+    if storage.engine == "postgresql":
+        from bot.storage.postgres import seeding
+
+        return seeding
+    from bot.storage.sqlite import seeding as sqlite_seeding
+
+    return sqlite_seeding

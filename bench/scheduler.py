@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.run import machine, write_block
+from bench.report import machine, write_block
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work" / "scheduler"
@@ -101,12 +101,13 @@ async def seed(db: Path, servers: int) -> dict[str, Any]:
     from bot.records import Schedule
     from bot.schedules import next_post, to_unix
     from bot.services import open_services
+    from bot.storage.sqlite import seeding
 
     rng = random.Random(3)
     started = time.perf_counter()
     async with open_services(_settings(db)) as services:
         themes = [None, *(t.id for t in services.library.catalogue)]
-        store = services.storage.schedules
+        database = services.storage.schedules.db  # type: ignore[attr-defined]
         zones = {name: ZoneInfo(name) for name in ZONES}
         batch: list[Schedule] = []
         expected = 0
@@ -134,10 +135,10 @@ async def seed(db: Path, servers: int) -> dict[str, Any]:
                 )
             )
             if len(batch) >= 10_000:
-                await store.save_many(batch, 1, to_unix(START))
+                await seeding.save_schedules(database, batch, 1, to_unix(START))
                 batch = []
         if batch:
-            await store.save_many(batch, 1, to_unix(START))
+            await seeding.save_schedules(database, batch, 1, to_unix(START))
     return {"seconds": time.perf_counter() - started, "expected": expected}
 
 
@@ -146,6 +147,7 @@ async def simulate_day(db: Path) -> dict[str, Any]:
     from bot.records import Job
     from bot.scheduler import Scheduler
     from bot.services import open_services
+    from bot.storage.sqlite import seeding
 
     clock = SimClock(START)
     end = START + DAY
@@ -163,6 +165,7 @@ async def simulate_day(db: Path) -> dict[str, Any]:
 
     async with open_services(_settings(db), clock) as services:
         store = services.storage.schedules
+        database = store.db  # type: ignore[attr-defined]
         scheduler = Scheduler(
             store,
             services.selector,
@@ -177,10 +180,10 @@ async def simulate_day(db: Path) -> dict[str, Any]:
         await scheduler.stop()
         cpu = time.process_time() - cpu
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        statuses = await store.census()
+        statuses = await seeding.post_census(database)
         due = {
             post_nonce(Job(guild, local_date, due_at, 0, None, channel, None)): due_at
-            for guild, channel, local_date, due_at in await store.sent_posts()
+            for guild, channel, local_date, due_at in await seeding.sent_posts(database)
         }
     lateness = sorted(
         arrived - due[nonce] for nonce, arrived in zip(poster.nonces, poster.arrived, strict=True)

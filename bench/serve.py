@@ -1,6 +1,8 @@
 """One serving process, measured whole: start-up, latency against a baseline, memory.
 
-Run by bench/run.py as ``python -m bench.serve DB DATA_DIR PAIRS_FILE``; prints one JSON line.
+Run by bench/run.py as ``python -m bench.serve WORK DATA_DIR PAIRS_FILE DATABASE LAUNCHED_AT``
+(DATABASE: a SQLite file or a PostgreSQL URL; LAUNCHED_AT: the launcher's time.time() just
+before it started this process); prints one JSON line.
 The bot runs exactly as in the end-to-end tests: the real discord.py client and command tree
 against the stand-in Discord of tests/discord_bench, interactions in through the gateway
 handler, answers out through discord.py's HTTP client. The baseline is a command on the same
@@ -94,7 +96,9 @@ async def drive(bench: Bench, make_payload, count: int) -> tuple[list[float], fl
     await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
     # A round is over when what it wrote is in the database file: copying the log is
     # done in the background, and would otherwise land in (and slow) a later round.
-    checkpointer = bench.services.storage.library.db.checkpointer  # type: ignore[attr-defined]
+    # (SQLite's: PostgreSQL's server writes its own log out.)
+    db = bench.services.storage.library.db  # type: ignore[attr-defined]
+    checkpointer = getattr(db, "checkpointer", None)
     if checkpointer is not None:
         await checkpointer.run_once()
     wall, cpu = time.perf_counter() - started, time.thread_time() - cpu
@@ -103,10 +107,13 @@ async def drive(bench: Bench, make_payload, count: int) -> tuple[list[float], fl
     return latencies, count / wall, cpu / wall
 
 
-async def main(db: Path, data_dir: Path, pairs: list[tuple[int, int]]) -> dict[str, float]:
+async def main(
+    work: Path, data_dir: Path, pairs: list[tuple[int, int]], database: str, launched_at: float
+) -> dict[str, float]:
+    from bench.run import database_env
+
     rng = random.Random(5)
-    env = {"DATABASE_PATH": str(db), "DATA_DIR": str(data_dir)}
-    work = db.parent
+    env = {**database_env(database), "DATA_DIR": str(data_dir)}
     bench = Bench(work, env=env)
     bench.discord.record = False
     await bench.discord.start()
@@ -116,6 +123,12 @@ async def main(db: Path, data_dir: Path, pairs: list[tuple[int, int]]) -> dict[s
     first = time.perf_counter()
     await bench.start_bot()
     first_ready = time.perf_counter()
+    # The operator's view of a start: from launching the process to a member's answer.
+    here = Where(guild_id=pairs[0][0], channel_id=pairs[0][1])
+    reply = await bench.send(payloads.command("story", {}, MEMBER, here), wait=False)
+    await asyncio.wait_for(reply.state.responded, timeout=30)
+    first_answer = time.time() - launched_at
+    bench.discord.forget(reply.state)
     await bench.stop_bot()
     started = time.perf_counter()
     await bench.start_bot()
@@ -171,6 +184,7 @@ async def main(db: Path, data_dir: Path, pairs: list[tuple[int, int]]) -> dict[s
         "startup_s": ready - started,
         "first_start_s": first_ready - first,
         "process_to_ready_s": first_ready - PROCESS_START,
+        "process_to_answer_s": first_answer,
         "peak_mb": peak_mb,
     }
     for key, values in results.items():
@@ -183,6 +197,7 @@ async def main(db: Path, data_dir: Path, pairs: list[tuple[int, int]]) -> dict[s
 
 
 if __name__ == "__main__":
-    db_path, data, pairs_path = (Path(a) for a in sys.argv[1:4])
+    work_dir, data, pairs_path = (Path(a) for a in sys.argv[1:4])
     pairs_read = [(int(g), int(c)) for g, c in json.loads(pairs_path.read_text())]
-    print(json.dumps(asyncio.run(main(db_path, data, pairs_read))))
+    result = main(work_dir, data, pairs_read, sys.argv[4], float(sys.argv[5]))
+    print(json.dumps(asyncio.run(result)))

@@ -61,7 +61,7 @@ def _log_tail(pgdata: Path) -> str:
     return "\n".join(lines[-LOG_TAIL_LINES:]) or "(the server's log is empty)"
 
 
-def _start_embedded(pgdata: Path) -> tuple[PostgresServer | None, str | None]:
+def start_embedded(pgdata: Path) -> tuple[PostgresServer | None, str | None]:
     """(server, None), or (None, why it did not start)."""
     try:
         with warnings.catch_warnings():
@@ -140,7 +140,7 @@ def embedded_server(prefix: str) -> Iterator[EmbeddedServer]:
         pytest.fail(f"no temporary folder for the PostgreSQL server: {exc}", pytrace=False)
     pgdata = folder / "pg"
     pgdata.mkdir()
-    server, problem = _start_embedded(pgdata)
+    server, problem = start_embedded(pgdata)
     if server is None:
         shutil.rmtree(folder, ignore_errors=True)
         pytest.fail(problem or "the embedded PostgreSQL server did not start", pytrace=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from bot.bundle import BundleError
 from bot.errors import UnknownTheme
 from bot.records import Story
 from bot.services import Services, open_services
-from bot.settings import DEFAULT_DATA_DIR
+from bot.settings import DEFAULT_DATA_DIR, Settings
 from tests.library_data import story, theme, write_library
 from tests.services_at import copy_bundled_data, settings_at, sql_rows
 
@@ -283,3 +284,58 @@ async def test_a_story_lines_file_with_broken_lines_names_each_and_imports_nothi
     (data / "stories-more.jsonl").unlink()
     async with open_services(settings_at(database, data)) as services:
         assert await stored_story_rows(services) == 1
+
+
+def retell_in_place(path: Path, mtime_ns: int) -> str:
+    """Change the first story's last letter, keeping the file's size, and give the file
+    ``mtime_ns`` as its modification time; the new text."""
+    entries = read(path)
+    text = entries[0]["text"]
+    entries[0]["text"] = text[:-1] + ("?" if text[-1] != "?" else "!")
+    size = path.stat().st_size
+    write(path, entries)
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+    assert path.stat().st_size == size
+    return str(entries[0]["text"])
+
+
+async def first_story_body(services: Services) -> str:
+    [(body,)] = await sql_rows(
+        services, "SELECT body FROM stories WHERE bundle_key = ?", BUNDLED_STORIES[0]["key"]
+    )
+    return str(body)
+
+
+async def started_once(database: dict[str, str], data: Path) -> tuple[Settings, str]:
+    """Settings on a copy of data/ in ``data``, started once; the first story's body."""
+    copy_bundled_data(data)
+    # Written as retell_in_place writes, so that an edit keeps the file's size.
+    write(data / "stories.json", read(data / "stories.json"))
+    settings = settings_at(database, data)
+    async with open_services(settings) as services:
+        return settings, await first_story_body(services)
+
+
+async def test_a_start_with_the_data_unchanged_does_not_read_the_story_files(
+    database: dict[str, str], tmp_path: Path
+):
+    data = tmp_path / "data"
+    stories = data / "stories.json"
+    settings, before = await started_once(database, data)
+    # Other bytes under the same size and time: a start that read the file would see them.
+    retell_in_place(stories, stories.stat().st_mtime_ns)
+    async with open_services(settings) as services:
+        assert await first_story_body(services) == before
+        assert (await services.library.import_bundle(data)).skipped
+
+
+async def test_a_story_file_changed_in_place_with_a_new_time_is_imported(
+    database: dict[str, str], tmp_path: Path
+):
+    data = tmp_path / "data"
+    stories = data / "stories.json"
+    settings, before = await started_once(database, data)
+    retold = retell_in_place(stories, stories.stat().st_mtime_ns + 1_000_000_000)
+    async with open_services(settings) as services:
+        assert await first_story_body(services) == retold != before
+        assert (await services.library.import_bundle(data)).skipped

@@ -23,8 +23,11 @@ Shape = dict[str, dict[str, tuple[str, bool, str | None, int]]]
 
 
 def _default(raw: str | None) -> str | None:
-    # PostgreSQL spells DEFAULT '' as ''::text; the meaning is what must match.
-    return None if raw is None else re.sub(r"::[a-z ]+$", "", raw)
+    # PostgreSQL spells DEFAULT '' as ''::text and DEFAULT -1 as '-1'::bigint; the meaning
+    # is what must match.
+    if raw is None:
+        return None
+    return re.sub(r"^'(-\d+)'$", r"\1", re.sub(r"::[a-z ]+$", "", raw))
 
 
 async def sqlite_shape(db: Database) -> Shape:

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from bot.records import ANY_THEME, BUNDLED, DrawAsk, NewStory, Story, ThemeRecord
+from bot.records import ANY_THEME, BUNDLED, DataFile, DrawAsk, NewStory, Story, ThemeRecord
 from bot.storage.batching import Coalescer
 from bot.storage.counts import PoolCounts
 from bot.storage.postgres.database import PgDatabase
@@ -50,10 +50,15 @@ _HIDDEN_COUNTS = (
 )
 HIDDEN_COUNTS_SQL = _HIDDEN_COUNTS + "WHERE h.guild_id = $1 GROUP BY h.guild_id, pm.theme_id"
 ALL_HIDDEN_COUNTS_SQL = _HIDDEN_COUNTS + "GROUP BY h.guild_id, pm.theme_id"
+# One pass over the server's members, grouped, not a count per pool: at a million bundled
+# stories the count per pool ran past the statement timeout on a busy host, and failed the
+# import. The LEFT JOIN gives a pool that lost every member a count of 0.
 RECOUNT_SQL = (
-    "UPDATE pool_sizes SET live = (SELECT COUNT(*) FROM pool_members pm "
-    "JOIN stories s ON s.id = pm.story_id WHERE pm.theme_id = pool_sizes.theme_id "
-    "AND pm.guild_id = pool_sizes.guild_id AND s.active = 1) WHERE guild_id = $1"
+    "UPDATE pool_sizes SET live = COALESCE(c.live, 0) FROM pool_sizes p LEFT JOIN ("
+    "SELECT pm.theme_id, COUNT(*) FILTER (WHERE s.active = 1) AS live FROM pool_members pm "
+    "JOIN stories s ON s.id = pm.story_id WHERE pm.guild_id = $1 GROUP BY pm.theme_id) c "
+    "ON c.theme_id = p.theme_id WHERE p.guild_id = $1 AND pool_sizes.guild_id = $1 "
+    "AND pool_sizes.theme_id = p.theme_id"
 )
 # What /story, "Another story", /themes and autocomplete run, for the query-plan test.
 SERVING_QUERIES: dict[str, tuple[str, tuple[Any, ...]]] = {
@@ -170,14 +175,16 @@ class LibraryStore:
 
     # -- data files ---------------------------------------------------------------------
 
-    async def file_digests(self) -> dict[str, str]:
-        return {r[0]: r[1] for r in await self.db.fetch("SELECT path, digest FROM data_files")}
+    async def data_files(self) -> dict[str, DataFile]:
+        rows = await self.db.fetch("SELECT path, digest, size, mtime_ns FROM data_files")
+        return {r[0]: DataFile(r[1], r[2], r[3]) for r in rows}
 
-    async def set_file_digests(self, digests: dict[str, str]) -> None:
+    async def set_data_files(self, files: dict[str, DataFile]) -> None:
         async with self.db.transaction() as conn:
             await conn.execute("DELETE FROM data_files")
             await conn.executemany(
-                "INSERT INTO data_files (path, digest) VALUES ($1, $2)", list(digests.items())
+                "INSERT INTO data_files (path, digest, size, mtime_ns) VALUES ($1, $2, $3, $4)",
+                [(path, f.digest, f.size, f.mtime_ns) for path, f in files.items()],
             )
 
     # -- bundled import -----------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 
-from bot.records import ANY_THEME, BUNDLED, DrawAsk, NewStory, Story, ThemeRecord
+from bot.records import ANY_THEME, BUNDLED, DataFile, DrawAsk, NewStory, Story, ThemeRecord
 from bot.storage.batching import Coalescer
 from bot.storage.counts import PoolCounts
 from bot.storage.rounds import Drawn, draw_live
@@ -145,14 +145,16 @@ class LibraryStore:
 
     # -- data files ---------------------------------------------------------------------
 
-    async def file_digests(self) -> dict[str, str]:
-        return dict(await self.db.fetchall("SELECT path, digest FROM data_files"))
+    async def data_files(self) -> dict[str, DataFile]:
+        rows = await self.db.fetchall("SELECT path, digest, size, mtime_ns FROM data_files")
+        return {r[0]: DataFile(r[1], r[2], r[3]) for r in rows}
 
-    async def set_file_digests(self, digests: dict[str, str]) -> None:
+    async def set_data_files(self, files: dict[str, DataFile]) -> None:
         async with self.db.transaction() as conn:
             await conn.execute("DELETE FROM data_files")
             await conn.executemany(
-                "INSERT INTO data_files (path, digest) VALUES (?, ?)", list(digests.items())
+                "INSERT INTO data_files (path, digest, size, mtime_ns) VALUES (?, ?, ?, ?)",
+                [(path, f.digest, f.size, f.mtime_ns) for path, f in files.items()],
             )
 
     # -- bundled import -----------------------------------------------------------------

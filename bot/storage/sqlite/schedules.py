@@ -170,29 +170,6 @@ class ScheduleStore:
                 ),
             )
 
-    async def save_many(self, rows: Sequence[Schedule], by: int, now: int) -> None:
-        """Set up many schedules in one transaction (bulk imports and the benchmark)."""
-        async with self.db.transaction() as conn:
-            await conn.executemany(
-                "INSERT INTO daily_schedules (guild_id, channel_id, local_minute, timezone, "
-                "theme_id, active, next_due, next_local_date, updated_by, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
-                [
-                    (
-                        r.guild_id,
-                        r.channel_id,
-                        r.local_minute,
-                        r.timezone,
-                        r.theme_id,
-                        r.next_due,
-                        r.next_local_date,
-                        by,
-                        now,
-                    )
-                    for r in rows
-                ],
-            )
-
     async def turn_off(self, guild_id: int, by: int, now: int) -> bool:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
@@ -233,19 +210,6 @@ class ScheduleStore:
             (guild_id,),
         )
         return [post_from(row) for row in rows]
-
-    async def census(self) -> dict[str, int]:
-        """How many claimed posts are in each status (the benchmark's read-back)."""
-        rows = await self.db.fetchall("SELECT status, COUNT(*) FROM daily_posts GROUP BY status")
-        return {row[0]: row[1] for row in rows}
-
-    async def sent_posts(self) -> list[tuple[int, int, str, int]]:
-        """(guild, channel, local date, due) of every sent post (the benchmark's read-back)."""
-        rows = await self.db.fetchall(
-            "SELECT guild_id, channel_id, local_date, due_at FROM daily_posts WHERE status = ?",
-            (PostStatus.SENT,),
-        )
-        return [(row[0], row[1], row[2], row[3]) for row in rows]
 
     # -- the scheduler --------------------------------------------------------------------
 
