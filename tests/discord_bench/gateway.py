@@ -137,6 +137,12 @@ class FakeGateway:
         assert live, f"shard {shard_id} never identified"
         return live[-1]
 
+    def expect_identify(self, shard_ids: list[int]) -> None:
+        """Shards about to connect afresh (a process started again): :meth:`ready` waits
+        for their new sessions, not the ones a stopped process left behind."""
+        for shard_id in shard_ids:
+            self._ready.pop(shard_id, None)
+
     async def ready(self, shard_id: int) -> Session:
         """The shard's session, once it has identified and handled its GUILD_CREATEs."""
         await self._ready.setdefault(shard_id, asyncio.Event()).wait()
@@ -144,12 +150,18 @@ class FakeGateway:
         await self.synced(session)
         return session
 
-    async def deliver(self, event: str, data: dict[str, Any]) -> Session:
-        """Send ``event`` to the shard of its server (DMs go to shard 0), as Discord does."""
+    def shard_for(self, data: dict[str, Any]) -> int:
+        """The shard Discord sends an event about ``data`` to (DMs go to shard 0)."""
         count = next(iter(self.sessions.values())).shard_count
         guild_id = data.get("guild_id")
-        shard_id = shard_of(int(guild_id), count) if guild_id else 0
-        session = self.session_of(shard_id)
+        return shard_of(int(guild_id), count) if guild_id else 0
+
+    async def deliver(
+        self, event: str, data: dict[str, Any], via: Session | None = None
+    ) -> Session:
+        """Send ``event`` to the shard of its server, as Discord does: on the newest
+        session of that shard, or on ``via`` (one of two processes holding it)."""
+        session = via or self.session_of(self.shard_for(data))
         await self._dispatch(session, event, data)
         return session
 

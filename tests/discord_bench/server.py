@@ -80,6 +80,9 @@ class Request:
     path: str
     body: Any
     query: dict[str, str]
+    # The sender's User-Agent: with several bot processes on one stand-in (fleet.py),
+    # each adds its own name, so a test can tell which process sent what.
+    agent: str = ""
 
 
 @dataclass
@@ -134,6 +137,14 @@ class FakeDiscord:
         self.server_count: Callable[[], int] = lambda: 1
         # Discord gives large bots 16 or more; with 1 every identify would wait 5 s.
         self.max_concurrency = 16
+        # Messages sent with ``enforce_nonce``, by nonce: Discord answers a repeat within a
+        # few minutes with the message it already made, and makes no second one.
+        self.nonces: dict[str, dict[str, Any]] = {}
+        # While set and not yet set free, channel posts past ``hold_after`` wait for it:
+        # a test can stop a process with its sends arrived but not yet answered.
+        self.hold: asyncio.Event | None = None
+        self.hold_after = 0
+        self.held = 0
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -246,7 +257,15 @@ class FakeDiscord:
             elif raw:
                 body = json.loads(raw)
         if self.record:
-            self.requests.append(Request(request.method, path, body, dict(request.query)))
+            self.requests.append(
+                Request(
+                    request.method,
+                    path,
+                    body,
+                    dict(request.query),
+                    request.headers.get("User-Agent", ""),
+                )
+            )
         for (method, prefix), queue in list(self.failures.items()):
             if method == request.method and path.startswith(prefix) and queue:
                 status, code = queue.pop(0)
@@ -541,10 +560,26 @@ class FakeDiscord:
         code, problems = limits.message_problems(body or {})
         if problems:
             return self._error(request, body, 400, code, problems)
+        nonce = body.get("nonce") if body and body.get("enforce_nonce") else None
+        if nonce is not None and nonce in self.nonces:
+            return _json(self.nonces[nonce])
         extra = {"guild_id": str(channel.guild_id)} if channel.guild_id else {}
         message = self._message(channel.id, body, **extra)
+        if nonce is not None:
+            self.nonces[str(nonce)] = message
         self.messages[channel.id].append(message)
+        await self._held()
         return _json(message)
+
+    async def _held(self) -> None:
+        # Discord has the message once the request arrived, answered or not.
+        if self.hold is None or self.hold.is_set():
+            return
+        if self.hold_after > 0:
+            self.hold_after -= 1
+            return
+        self.held += 1
+        await self.hold.wait()
 
     def _find_message(self, channel_id: int, message_id: str) -> dict[str, Any] | None:
         return next((m for m in self.messages.get(channel_id, []) if m["id"] == message_id), None)
