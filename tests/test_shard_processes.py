@@ -87,16 +87,21 @@ def holders(guild_id: int, **processes: tuple[int, ...]) -> set[str]:
     return {name for name, ids in processes.items() if shard_of(guild_id, SHARDS) in ids}
 
 
+async def the_day(fleet: Fleet, **shard_ids: str) -> None:
+    """Processes named with their SHARD_IDS start, every server's 9am comes, and every
+    post is sent: once each, counted in what Discord received."""
+    processes = [await fleet.start(name, ids) for name, ids in shard_ids.items()]
+    await nine_am_everywhere(processes[0])
+    nine_oclock(fleet, *processes)
+    await all_sent(processes[-1])
+    assert posts_per_server(fleet) == [1] * len(GUILDS)
+
+
 async def test_two_processes_post_each_server_once_from_the_process_holding_its_shard(
     tmp_path, database
 ):
     async with Fleet(tmp_path, database, GUILDS, shard_count=SHARDS) as fleet:
-        low = await fleet.start("low", "0-1")
-        high = await fleet.start("high", "2-3")
-        await nine_am_everywhere(low)
-        nine_oclock(fleet, low, high)
-        await all_sent(high)
-        assert posts_per_server(fleet) == [1] * len(GUILDS)
+        await the_day(fleet, low="0-1", high="2-3")
         for guild_id in GUILDS:
             expected = holders(guild_id, low=(0, 1), high=(2, 3))
             assert fleet.posters(guild_id + 1) == expected, guild_id
@@ -104,12 +109,7 @@ async def test_two_processes_post_each_server_once_from_the_process_holding_its_
 
 async def test_overlapping_shard_sets_still_post_each_server_once(tmp_path, database):
     async with Fleet(tmp_path, database, GUILDS, shard_count=SHARDS) as fleet:
-        first = await fleet.start("first", "0-2")
-        second = await fleet.start("second", "1-3")
-        await nine_am_everywhere(first)
-        nine_oclock(fleet, first, second)
-        await all_sent(first)
-        assert posts_per_server(fleet) == [1] * len(GUILDS)
+        await the_day(fleet, first="0-2", second="1-3")
         for guild_id in GUILDS:
             allowed = holders(guild_id, first=(0, 1, 2), second=(1, 2, 3))
             assert len(fleet.posters(guild_id + 1)) == 1
