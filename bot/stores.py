@@ -184,6 +184,14 @@ class GuildSettingsStore(Protocol):
     ) -> None: ...
 
 
+class GatewayStore(Protocol):
+    async def reserve_identify(self, bucket: int, now: float, spacing: float) -> float:
+        """Take the next turn of Discord's identify ``bucket`` for this process: the later
+        of now and ``spacing`` seconds after the turn before it, whichever process took
+        that; returned as unix seconds, the moment this process may identify."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Storage:
     """One engine's stores, opened together on one database."""
@@ -193,3 +201,4 @@ class Storage:
     schedules: ScheduleStore
     submissions: SubmissionStore
     guild_settings: GuildSettingsStore
+    gateway: GatewayStore

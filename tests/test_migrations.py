@@ -25,9 +25,11 @@ async def table_names(db: Database) -> set[str]:
 
 async def test_a_fresh_database_is_at_the_newest_version(tmp_path: Path):
     versions = bundled_versions()
-    assert versions == list(range(1, len(versions) + 1)), "migrations are numbered 1, 2, 3, ..."
+    # Numbers are handed out to work in progress on other branches, so one may be missing
+    # here for a while; two files with one number never.
+    assert len(set(versions)) == len(versions), "two migrations share a number"
     async with open_database(tmp_path / "fresh.sqlite3") as db:
-        assert await db.schema_version() == len(versions)
+        assert await db.schema_version() == max(versions)
         assert {"themes", "stories", "rounds", "guild_settings"} <= await table_names(db)
 
 

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from bot.storage.errors import StorageUnavailable
 from bot.storage.postgres.connecting import redact_url
 from bot.storage.postgres.database import PgDatabase, open_postgres
+from bot.storage.postgres.gateway import GatewayStore
 from bot.storage.postgres.guild_settings import GuildSettingsStore
 from bot.storage.postgres.library import LibraryStore
 from bot.storage.postgres.schedules import ScheduleStore
@@ -29,6 +30,7 @@ async def open_postgres_storage(url: str) -> AsyncIterator[Storage]:
                 schedules=ScheduleStore(db),
                 submissions=SubmissionStore(db),
                 guild_settings=GuildSettingsStore(db),
+                gateway=GatewayStore(db),
             )
         finally:
             await library.close()

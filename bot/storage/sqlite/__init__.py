@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.storage.sqlite.database import CHECKPOINT_EVERY, open_database
+from bot.storage.sqlite.gateway import GatewayStore
 from bot.storage.sqlite.guild_settings import GuildSettingsStore
 from bot.storage.sqlite.library import LibraryStore
 from bot.storage.sqlite.schedules import ScheduleStore
@@ -28,6 +29,7 @@ async def open_sqlite(
                 schedules=ScheduleStore(db),
                 submissions=SubmissionStore(db),
                 guild_settings=GuildSettingsStore(db),
+                gateway=GatewayStore(db),
             )
         finally:
             await library.close()
