@@ -94,7 +94,10 @@ async def drive(bench: Bench, make_payload, count: int) -> tuple[list[float], fl
     await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
     # A round is over when what it wrote is in the database file: copying the log is
     # done in the background, and would otherwise land in (and slow) a later round.
-    checkpointer = bench.services.storage.library.db.checkpointer  # type: ignore[attr-defined]
+    # (The sharded benchmark's bot runs in a process of its own: no services here.)
+    checkpointer = None
+    if bench.services is not None:
+        checkpointer = bench.services.storage.library.db.checkpointer  # type: ignore[attr-defined]
     if checkpointer is not None:
         await checkpointer.run_once()
     wall, cpu = time.perf_counter() - started, time.thread_time() - cpu
