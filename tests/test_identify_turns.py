@@ -67,9 +67,13 @@ async def test_with_one_bucket_two_processes_identify_five_seconds_apart(two):
 async def test_each_bucket_keeps_its_own_turns_across_processes(two):
     moments = await start_together(two, max_concurrency=2)
     for bucket in (0, 1):
-        mine = sorted(at for shard, at in moments.items() if shard % 2 == bucket)
-        # The bucket's first identify goes at once; the other process's waits its turn.
-        assert mine == [STARTED, STARTED + IDENTIFY_SPACING], (bucket, moments)
+        first, second = sorted(at for shard, at in moments.items() if shard % 2 == bucket)
+        # Whichever process comes second in a bucket waits its turn there.
+        assert second - first >= IDENTIFY_SPACING, (bucket, moments)
+    # ... and only there: two buckets take turns side by side, not one after the other
+    # (four identifies in one bucket take until STARTED + 15).
+    assert min(moments.values()) == STARTED
+    assert max(moments.values()) <= STARTED + 2 * IDENTIFY_SPACING, moments
 
 
 async def test_a_process_started_later_identifies_at_once(two):
