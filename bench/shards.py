@@ -30,6 +30,7 @@ from bot.settings import load_settings
 from bot.sharding import shard_of
 from tests.discord_bench import payloads
 from tests.discord_bench.gateway import FakeGateway, Session
+from tests.discord_bench.guilds import JOINED_AT, own_member
 from tests.discord_bench.harness import FAKE_TOKEN, Reply
 from tests.discord_bench.payloads import MEMBER, Where
 from tests.discord_bench.server import (
@@ -38,7 +39,6 @@ from tests.discord_bench.server import (
     SEND_MESSAGES,
     VIEW_CHANNEL,
     FakeDiscord,
-    bot_user,
 )
 
 SERVERS = 20_000
@@ -48,7 +48,6 @@ ROLES = 10
 START_LIMIT = 600.0
 SIDES = ("baseline", "bot")
 MARKERS = ("<!-- shards:start -->", "<!-- shards:end -->")
-JOINED_AT = "2024-01-01T00:00:00+00:00"
 ROLE_NAMES = ["Moderator", "Nurse", "Doctor", "Midwife", "Student", "Porter", "Night shift"]
 
 
@@ -137,16 +136,7 @@ def guild_payload(guild_id: int) -> dict[str, Any]:
         "roles": roles,
         "channels": channels,
         "threads": [],
-        "members": [
-            {
-                "user": bot_user(),
-                "roles": [str(bot_role)],
-                "joined_at": JOINED_AT,
-                "deaf": False,
-                "mute": False,
-                "flags": 0,
-            }
-        ],
+        "members": [own_member(bot_role)],
         "voice_states": [],
         "presences": [],
         "stage_instances": [],

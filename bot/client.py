@@ -19,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 import cogs
+from bot import guild_cache
 from bot.errors import DomainError
 from bot.services import Services
 from bot.sharding import SHARD_TAG
@@ -187,6 +188,8 @@ class StoryBot(commands.AutoShardedBot):
         )
         self.services = services
         self.identify_gate = IdentifyGate(services.storage.gateway)
+        # The servers' cache is most of the bot's memory: keep only what it reads.
+        guild_cache.install(self)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         gate = self.identify_gate
