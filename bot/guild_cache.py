@@ -5,10 +5,10 @@ Every GUILD_CREATE becomes discord.py's cache of the server: measured at 20,000 
 needs, per server, its text and announcement channels with their permission overwrites,
 the roles, and its own member: enough to tell which permission it lacks where it posts
 (``/daily set``, a paused daily post). It never reads voice channels, categories, stage
-channels, threads, emojis, stickers or sounds, so they are dropped before discord.py builds
-them. And channels mostly repeat the same overwrites (a category's channels share its
-overwrites): discord.py never changes an overwrite in place, so equal ones are kept once
-per server.
+channels, threads, emojis, stickers, sounds or channel topics, so they are dropped before
+discord.py builds them. And channels mostly repeat the same overwrites (a category's
+channels share its overwrites): discord.py never changes an overwrite in place, so equal
+ones are kept once per server.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ def slim_guild(data: dict[str, Any]) -> dict[str, Any]:
     """``data`` (a GUILD_CREATE) without what the bot never reads."""
     channels = data.get("channels") or []
     data["channels"] = [c for c in channels if c.get("type") in KEPT_CHANNEL_TYPES]
+    for channel in data["channels"]:
+        # A channel's topic is a few hundred characters the bot never shows.
+        channel["topic"] = None
     for key in UNUSED:
         if key in data:
             data[key] = []
