@@ -96,9 +96,12 @@ async def drive(bench: Bench, make_payload, count: int) -> tuple[list[float], fl
     await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
     # A round is over when what it wrote is in the database file: copying the log is
     # done in the background, and would otherwise land in (and slow) a later round.
-    # (SQLite's: PostgreSQL's server writes its own log out.)
-    db = bench.services.storage.library.db  # type: ignore[attr-defined]
-    checkpointer = getattr(db, "checkpointer", None)
+    # (SQLite's: PostgreSQL's server writes its own log out; the sharded benchmark's bot runs
+    # in a process of its own, with no services here.)
+    checkpointer = None
+    if bench.services is not None:
+        db = bench.services.storage.library.db  # type: ignore[attr-defined]
+        checkpointer = getattr(db, "checkpointer", None)
     if checkpointer is not None:
         await checkpointer.run_once()
     wall, cpu = time.perf_counter() - started, time.thread_time() - cpu

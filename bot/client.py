@@ -10,6 +10,8 @@ import json
 import logging
 import pkgutil
 import re
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any, Self
 
 import discord
@@ -17,9 +19,11 @@ from discord import app_commands
 from discord.ext import commands
 
 import cogs
+from bot import guild_cache
 from bot.errors import DomainError
 from bot.services import Services
 from bot.sharding import SHARD_TAG
+from bot.stores import GatewayStore
 
 log = logging.getLogger(__name__)
 
@@ -129,26 +133,36 @@ IDENTIFY_SPACING = 5.0
 
 
 class IdentifyGate:
-    """Spaces this process's identifies per bucket, as Discord asks.
+    """Spaces identifies per bucket, as Discord asks, across every process of the bot.
 
-    discord.py waits 5 s before every identify but the first, whatever the bucket; a bot
-    given max_concurrency 16 can start 16 shards at once instead of one every 5 s.
+    discord.py waits 5 s before every identify of its own process but the first, whatever
+    the bucket: a bot given max_concurrency 16 could start 16 shards at once instead of one
+    every 5 s, and processes started together (a fleet restart) would not wait for each
+    other at all, and get the token rate-limited. Each identify takes its bucket's next
+    turn in the database, then sleeps until it.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        store: GatewayStore,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.store = store
         self.max_concurrency: int | None = None
-        self._last: dict[int, float] = {}
-        self._lock = asyncio.Lock()
+        # The wall clock: every process, on any host, reads the turns the same way.
+        self._clock = clock
+        self._sleep = sleep
 
     async def wait(self, shard_id: int) -> None:
         assert self.max_concurrency is not None
         bucket = shard_id % self.max_concurrency
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            last = self._last.get(bucket)
-            if last is not None:
-                await asyncio.sleep(max(0.0, last + IDENTIFY_SPACING - loop.time()))
-            self._last[bucket] = loop.time()
+        turn = await self.store.reserve_identify(bucket, self._clock(), IDENTIFY_SPACING)
+        delay = turn - self._clock()
+        if delay > 0:
+            log.info("shard %s waits %.1f s for its turn to identify", shard_id, delay)
+            await self._sleep(delay)
 
 
 class StoryBot(commands.AutoShardedBot):
@@ -173,7 +187,9 @@ class StoryBot(commands.AutoShardedBot):
             **options,
         )
         self.services = services
-        self.identify_gate = IdentifyGate()
+        self.identify_gate = IdentifyGate(services.storage.gateway)
+        # The servers' cache is most of the bot's memory: keep only what it reads.
+        guild_cache.install(self)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         gate = self.identify_gate

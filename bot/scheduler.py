@@ -194,7 +194,14 @@ class Scheduler:
         senders = [asyncio.ensure_future(sender()) for _ in range(min(CONCURRENT_SENDS, len(jobs)))]
         # One deadline for the pass rather than a timer per send: it is the lease that
         # must not run out, and the lease covers the whole pass.
-        _, late = await asyncio.wait(senders, timeout=self._send_deadline)
+        try:
+            _, late = await asyncio.wait(senders, timeout=self._send_deadline)
+        except asyncio.CancelledError:
+            # The pass is stopped (the bot is closing): its sends stop with it, rather than
+            # running on behind a scheduler that will never record how they went.
+            for task in senders:
+                task.cancel()
+            raise
         for task in late:
             task.cancel()
         if late:

@@ -7,6 +7,7 @@ import itertools
 import logging
 import sys
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import aiohttp
 import discord
@@ -15,8 +16,11 @@ from bot.bundle import BundleError
 from bot.cli import say_error
 from bot.client import StoryBot
 from bot.opening import DatabaseUnavailable, opened_services
+from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
 from bot.sharding import SHARD_TAG
+from bot.storage.sqlite.sharing import sentence as sharing_sentence
+from bot.storage.sqlite.sharing import serving
 
 log = logging.getLogger(__name__)
 
@@ -82,29 +86,48 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+@contextmanager
+def _marked_serving(settings: Settings) -> Iterator[None]:
+    """On SQLite, mark this process as serving the file while it runs, and say so when
+    another process already is and this one runs some of the shards."""
+    if settings.database_path is None:
+        yield
+        return
+    with serving(settings.database_path) as shared:
+        if shared and settings.shard_ids is not None:
+            log.warning(sharing_sentence(settings.database_path))
+        yield
+
+
 async def serve(settings: Settings) -> None:
+    # The database opens first: a file that cannot be opened is the sentence to give.
     async with opened_services(settings) as services:
-        delays = retry_delays()
-        for attempt in itertools.count(1):
-            # A fresh client for every try: discord.py's login opens a new HTTP session
-            # each time and would leave the last one open.
-            async with StoryBot(services) as bot:
-                try:
-                    await bot.login(settings.token)
-                except UNREACHABLE as exc:
-                    delay = next(delays)
-                    log.warning(
-                        "Discord cannot be reached on try %s (%s); trying again in %.0f s.",
-                        attempt,
-                        _reason(exc),
-                        delay,
-                    )
-                else:
-                    if attempt > 1:
-                        log.info("reached Discord on try %s", attempt)
-                    await bot.connect()
-                    return
-            await asyncio.sleep(delay)
+        with _marked_serving(settings):
+            await _connect(services, settings)
+
+
+async def _connect(services: Services, settings: Settings) -> None:
+    delays = retry_delays()
+    for attempt in itertools.count(1):
+        # A fresh client for every try: discord.py's login opens a new HTTP session
+        # each time and would leave the last one open.
+        async with StoryBot(services) as bot:
+            try:
+                await bot.login(settings.token)
+            except UNREACHABLE as exc:
+                delay = next(delays)
+                log.warning(
+                    "Discord cannot be reached on try %s (%s); trying again in %.0f s.",
+                    attempt,
+                    _reason(exc),
+                    delay,
+                )
+            else:
+                if attempt > 1:
+                    log.info("reached Discord on try %s", attempt)
+                await bot.connect()
+                return
+        await asyncio.sleep(delay)
 
 
 # Discord closes a shard holding more than 2,500 servers with this code; discord.py

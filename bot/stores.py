@@ -281,6 +281,14 @@ class ReportStore(Protocol):
     async def set_wants_letters(self, member_id: int, wanted: bool) -> None: ...
 
 
+class GatewayStore(Protocol):
+    async def reserve_identify(self, bucket: int, now: float, spacing: float) -> float:
+        """Take the next turn of Discord's identify ``bucket`` for this process: the later
+        of now and ``spacing`` seconds after the turn before it, whichever process took
+        that; returned as unix seconds, the moment this process may identify."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Storage:
     """One engine's stores, opened together on one database."""
@@ -292,3 +300,4 @@ class Storage:
     guild_settings: GuildSettingsStore
     preferences: PreferenceStore
     reports: ReportStore
+    gateway: GatewayStore

@@ -29,6 +29,7 @@ import asyncio
 import json
 import secrets
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,9 +92,20 @@ class Session:
 
 
 class FakeGateway:
-    def __init__(self, world: FakeDiscord, token: str) -> None:
+    def __init__(
+        self,
+        world: FakeDiscord,
+        token: str,
+        guild_payload: Callable[[int], dict[str, Any]] | None = None,
+    ) -> None:
         self.world = world
         self._token = token
+        # A server's GUILD_CREATE: by default FakeDiscord's channels of it (guilds.py); the
+        # benchmark brings its own, realistic and made without searching every channel.
+        self.guild_payload = guild_payload or (lambda guild_id: guild_create(world, guild_id))
+        # Every dispatch is kept for RESUME; a benchmark with 20,000 servers keeps none,
+        # or the stand-in's memory would grow with every event it sends.
+        self.replay = True
         self.guild_ids: list[int] = []
         self.sessions: dict[str, Session] = {}
         # (shard id, close code) of every connection the stand-in closed.
@@ -137,6 +149,12 @@ class FakeGateway:
         assert live, f"shard {shard_id} never identified"
         return live[-1]
 
+    def expect_identify(self, shard_ids: list[int]) -> None:
+        """Shards about to connect afresh (a process started again): :meth:`ready` waits
+        for their new sessions, not the ones a stopped process left behind."""
+        for shard_id in shard_ids:
+            self._ready.pop(shard_id, None)
+
     async def ready(self, shard_id: int) -> Session:
         """The shard's session, once it has identified and handled its GUILD_CREATEs."""
         await self._ready.setdefault(shard_id, asyncio.Event()).wait()
@@ -144,12 +162,18 @@ class FakeGateway:
         await self.synced(session)
         return session
 
-    async def deliver(self, event: str, data: dict[str, Any]) -> Session:
-        """Send ``event`` to the shard of its server (DMs go to shard 0), as Discord does."""
+    def shard_for(self, data: dict[str, Any]) -> int:
+        """The shard Discord sends an event about ``data`` to (DMs go to shard 0)."""
         count = next(iter(self.sessions.values())).shard_count
         guild_id = data.get("guild_id")
-        shard_id = shard_of(int(guild_id), count) if guild_id else 0
-        session = self.session_of(shard_id)
+        return shard_of(int(guild_id), count) if guild_id else 0
+
+    async def deliver(
+        self, event: str, data: dict[str, Any], via: Session | None = None
+    ) -> Session:
+        """Send ``event`` to the shard of its server, as Discord does: on the newest
+        session of that shard, or on ``via`` (one of two processes holding it)."""
+        session = via or self.session_of(self.shard_for(data))
         await self._dispatch(session, event, data)
         return session
 
@@ -242,7 +266,7 @@ class FakeGateway:
             },
         )
         for guild_id in guilds:
-            await self._dispatch(session, "GUILD_CREATE", guild_create(self.world, guild_id))
+            await self._dispatch(session, "GUILD_CREATE", self.guild_payload(guild_id))
         self._ready.setdefault(shard_id, asyncio.Event()).set()
 
     async def _resume(self, connection: Connection, data: dict[str, Any]) -> None:
@@ -260,6 +284,7 @@ class FakeGateway:
     async def _dispatch(self, session: Session, event: str, data: dict[str, Any]) -> None:
         session.seq += 1
         message = {"op": 0, "t": event, "s": session.seq, "d": data}
-        session.sent.append(message)
+        if self.replay:
+            session.sent.append(message)
         if session.connection is not None:
             await session.connection.send(message)

@@ -32,6 +32,19 @@ def bot_role_id(guild_id: int) -> int:
     return guild_id + 7
 
 
+def own_member(role_id: int) -> dict[str, Any]:
+    """The bot's own member of a server, holding ``role_id``: with the guilds intent, the
+    one member GUILD_CREATE brings."""
+    return {
+        "user": bot_user(),
+        "roles": [str(role_id)],
+        "joined_at": JOINED_AT,
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+    }
+
+
 def channel_json(channel: Channel, position: int = 0) -> dict[str, Any]:
     denied = BOT_DEFAULT_PERMISSIONS & ~channel.bot_permissions
     return {
@@ -84,16 +97,7 @@ def guild_create(world: FakeDiscord, guild_id: int, name: str = "Bench Ward") ->
         ],
         "channels": [channel_json(c, i) for i, c in enumerate(channels)],
         "threads": [],
-        "members": [
-            {
-                "user": bot_user(),
-                "roles": [str(role)],
-                "joined_at": JOINED_AT,
-                "deaf": False,
-                "mute": False,
-                "flags": 0,
-            }
-        ],
+        "members": [own_member(role)],
         "voice_states": [],
         "presences": [],
         "stage_instances": [],

@@ -161,10 +161,13 @@ class Bench:
         env: dict[str, str] | None = None,
         clock: BenchClock | None = None,
         make_services: Callable[..., Any] = open_services,
+        world: FakeDiscord | None = None,
     ) -> None:
         self.tmp_path = tmp_path
+        # Several bots (processes, fleet.py) share one stand-in Discord; its owner runs it.
         self.clock = clock or BenchClock()
-        self.discord = FakeDiscord(self.clock)
+        self._owns_world = world is None
+        self.discord = world or FakeDiscord(self.clock)
         env = env or {}
         # A test names its engine's database, or gets a SQLite file in its folder.
         chosen = {"DATABASE_PATH", "DATABASE_URL"} & env.keys()
@@ -187,9 +190,10 @@ class Bench:
         return load_settings(self.env)
 
     async def __aenter__(self) -> Bench:
-        await self.discord.start()
-        discord.http.Route.BASE = self.discord.base_url
-        self.discord.add_channel(payloads.CHANNEL_ID, payloads.GUILD_ID)
+        if self._owns_world:
+            await self.discord.start()
+            discord.http.Route.BASE = self.discord.base_url
+            self.discord.add_channel(payloads.CHANNEL_ID, payloads.GUILD_ID)
         await self.start_bot()
         return self
 
@@ -197,9 +201,10 @@ class Bench:
         try:
             await self.stop_bot()
         finally:
-            discord.http.Route.BASE = self._old_base
-            await self.discord.stop()
-        if exc[0] is None:
+            if self._owns_world:
+                discord.http.Route.BASE = self._old_base
+                await self.discord.stop()
+        if exc[0] is None and self._owns_world:
             unexpected = self.discord.rejections[self.expected_rejections :]
             assert not unexpected, "Discord would have rejected:\n" + "\n".join(
                 str(r) for r in unexpected

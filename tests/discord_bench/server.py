@@ -82,6 +82,9 @@ class Request:
     path: str
     body: Any
     query: dict[str, str]
+    # The sender's User-Agent: with several bot processes on one stand-in (fleet.py),
+    # each adds its own name, so a test can tell which process sent what.
+    agent: str = ""
 
 
 @dataclass
@@ -140,6 +143,11 @@ class FakeDiscord:
         self.server_count: Callable[[], int] = lambda: 1
         # Discord gives large bots 16 or more; with 1 every identify would wait 5 s.
         self.max_concurrency = 16
+        # While set and not yet set free, channel posts past ``hold_after`` wait for it:
+        # a test can stop a process with its sends arrived but not yet answered.
+        self.hold: asyncio.Event | None = None
+        self.hold_after = 0
+        self.held = 0
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -243,7 +251,15 @@ class FakeDiscord:
             elif raw:
                 body = json.loads(raw)
         if self.record:
-            self.requests.append(Request(request.method, path, body, dict(request.query)))
+            self.requests.append(
+                Request(
+                    request.method,
+                    path,
+                    body,
+                    dict(request.query),
+                    request.headers.get("User-Agent", ""),
+                )
+            )
         for (method, prefix), queue in list(self.failures.items()):
             if method == request.method and path.startswith(prefix) and queue:
                 status, code = queue.pop(0)
@@ -549,7 +565,18 @@ class FakeDiscord:
         self.messages[channel.id].append(message)
         self.nonces.remember(channel.id, body, message, self.clock())
         await self.holds.stop_at(channel.id, kept=True)
+        await self._held()
         return _json(message)
+
+    async def _held(self) -> None:
+        # Discord has the message once the request arrived, answered or not.
+        if self.hold is None or self.hold.is_set():
+            return
+        if self.hold_after > 0:
+            self.hold_after -= 1
+            return
+        self.held += 1
+        await self.hold.wait()
 
     def _find_message(self, channel_id: int, message_id: str) -> dict[str, Any] | None:
         return next((m for m in self.messages.get(channel_id, []) if m["id"] == message_id), None)

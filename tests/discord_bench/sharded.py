@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +32,28 @@ START_LIMIT = 30.0
 
 
 class ShardedBench(Bench):
-    def __init__(self, tmp_path: Path, *, guilds: list[int], **options: Any) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        *,
+        guilds: Sequence[int] = (),
+        gateway: FakeGateway | None = None,
+        name: str = "",
+        **options: Any,
+    ) -> None:
         super().__init__(tmp_path, **options)
-        self.gateway = FakeGateway(self.discord, FAKE_TOKEN)
-        self.gateway.add_guilds(guilds)
+        # A gateway given is shared by several bots (fleet.py), and its owner runs it.
+        self._owns_gateway = gateway is None
+        self.gateway = gateway or FakeGateway(self.discord, FAKE_TOKEN)
+        self.gateway.add_guilds(list(guilds))
         for guild_id in guilds:
             # Each server has a channel of the same number plus one, for its stories.
             self.discord.add_channel(guild_id + 1, guild_id)
+        self.name = name
         self._old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
         self._connecting: asyncio.Task[None] | None = None
+        # This bot's own session on each of its shards, once connected.
+        self.sessions: dict[int, Session] = {}
         # The session the last interaction went through.
         self.last_session: Session | None = None
 
@@ -55,9 +69,10 @@ class ShardedBench(Bench):
         return list(settings.shard_slice.ids)
 
     async def __aenter__(self) -> ShardedBench:
-        await self.gateway.start()
-        # With SHARD_COUNT set discord.py skips /gateway/bot and dials this address.
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway.url)
+        if self._owns_gateway:
+            await self.gateway.start()
+            # With SHARD_COUNT set discord.py skips /gateway/bot and dials this address.
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway.url)
         try:
             await super().__aenter__()
         except BaseException:
@@ -72,11 +87,16 @@ class ShardedBench(Bench):
             await self._stop_gateway()
 
     async def _stop_gateway(self) -> None:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = self._old_gateway
-        await self.gateway.stop()
+        if self._owns_gateway:
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = self._old_gateway
+            await self.gateway.stop()
 
     async def start_bot(self) -> StoryBot:
         bot = await super().start_bot()
+        if self.name:
+            # Every request names its process, for tests of several (server.Request.agent).
+            bot.http.user_agent += f" process/{self.name}"
+        self.gateway.expect_identify(self.shard_ids())
         self._connecting = asyncio.create_task(bot.connect(), name="bench-connect")
         every_shard = asyncio.ensure_future(
             asyncio.gather(*(self.gateway.ready(i) for i in self.shard_ids()))
@@ -91,6 +111,7 @@ class ShardedBench(Bench):
             if self._connecting in done:
                 self._connecting.result()  # raises what stopped the bot
             raise AssertionError(f"the shards were not ready after {START_LIMIT}s")
+        self.sessions = {i: self.gateway.session_of(i) for i in self.shard_ids()}
         return bot
 
     async def stop_bot(self) -> None:
@@ -100,5 +121,19 @@ class ShardedBench(Bench):
                 await self._connecting
             self._connecting = None
 
+    async def kill(self) -> None:
+        """Stop as a process killed in the middle of its work stops: the daily pass is cut
+        off wherever it was, nothing the bot started is waited for, and its shards'
+        connections simply go."""
+        assert self.bot is not None and self.services is not None, "the bot is not running"
+        await self.services.scheduler.stop()
+        await self.bot.close()
+        self.bot = None
+        await self.stop_bot()
+
     async def deliver(self, payload: dict[str, Any]) -> None:
-        self.last_session = await self.gateway.deliver("INTERACTION_CREATE", payload)
+        shard = self.gateway.shard_for(payload)
+        via = self.sessions.get(shard)
+        # Discord sends a server's interactions on a session of its shard: this bot's own.
+        assert via is not None, f"this process does not hold shard {shard}"
+        self.last_session = await self.gateway.deliver("INTERACTION_CREATE", payload, via)

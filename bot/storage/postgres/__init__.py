@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from bot.storage.errors import StorageUnavailable
 from bot.storage.postgres.connecting import redact_url
 from bot.storage.postgres.database import PgDatabase, open_postgres
+from bot.storage.postgres.gateway import GatewayStore
 from bot.storage.postgres.guild_settings import GuildSettingsStore
 from bot.storage.postgres.library import LibraryStore
 from bot.storage.postgres.preferences import PreferenceStore
@@ -33,6 +34,7 @@ async def open_postgres_storage(url: str) -> AsyncIterator[Storage]:
                 guild_settings=GuildSettingsStore(db),
                 preferences=PreferenceStore(db),
                 reports=ReportStore(db, library),
+                gateway=GatewayStore(db),
             )
         finally:
             await library.close()

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.storage.sqlite.database import CHECKPOINT_EVERY, open_database
+from bot.storage.sqlite.gateway import GatewayStore
 from bot.storage.sqlite.guild_settings import GuildSettingsStore
 from bot.storage.sqlite.library import LibraryStore
 from bot.storage.sqlite.preferences import PreferenceStore
@@ -32,6 +33,7 @@ async def open_sqlite(
                 guild_settings=GuildSettingsStore(db),
                 preferences=PreferenceStore(db),
                 reports=ReportStore(db, library),
+                gateway=GatewayStore(db),
             )
         finally:
             await library.close()
