@@ -11,7 +11,9 @@ import bot.storage.postgres.database as pg_database
 import bot.storage.sqlite.database as sqlite_database
 from bot.services import Services, open_services
 from bot.settings import DEFAULT_DATA_DIR
-from bot.submissions import Draft, SubmissionDesk, anchors, sketch
+from bot.sketches import anchors, sketch
+from bot.submission_values import Draft
+from bot.submissions import SubmissionDesk
 from tests.discord_bench.harness import Bench
 from tests.services_at import settings_at, sql_rows
 from tests.test_submissions_rules import handed_back

@@ -10,16 +10,15 @@ import pytest
 from bot.errors import DomainError
 from bot.records import SubmissionStatus
 from bot.services import Services, open_services
-from bot.submissions import (
+from bot.sketches import likeness, sketch
+from bot.submission_values import (
     ANONYMOUS_CREDIT,
     Actor,
     Draft,
     NotPending,
-    SubmissionDesk,
     SubmissionRefused,
-    likeness,
-    sketch,
 )
+from bot.submissions import SubmissionDesk
 from bot.titles import UNTITLED, clean_title, propose_title
 from tests.discord_bench.harness import BenchClock
 from tests.services_at import settings_at

@@ -10,7 +10,13 @@ from bot import textcheck
 from bot.errors import DomainError
 from bot.notes import hides
 from bot.records import SubmissionStatus
-from bot.submissions import ANONYMOUS_CREDIT, Actor, Draft, Submission, describe_decision
+from bot.submission_values import (
+    ANONYMOUS_CREDIT,
+    Actor,
+    Draft,
+    Submission,
+    describe_decision,
+)
 from bot.textcheck import Finding
 from bot.themes import ThemeCatalogue
 from cogs.cards import noted_text
