@@ -164,18 +164,35 @@ class Decisions(FormRules):
         )
         return await self.get(submission.id)
 
-    async def finish_interrupted(self) -> int:
-        """Publish approvals that a crash stopped half-way; returns how many."""
-        unfinished = await self.store.approved_without_story()
-        for row in unfinished:
-            await self.publish(Submission.from_row(row))
-        return len(unfinished)
+    async def finish_interrupted(self) -> list[Submission]:
+        """Publish the approvals a crash stopped before their story, and return every
+        decided submission with a step on Discord left (the member's DM, the decided card),
+        each as it now stands, for the cog to finish."""
+        unfinished = []
+        for row in await self.store.unfinished_decisions():
+            submission = Submission.from_row(row)
+            if submission.status == SubmissionStatus.APPROVED and submission.story_id is None:
+                submission = await self.publish(submission)
+            unfinished.append(submission)
+        return unfinished
 
     async def record_dm(self, submission_id: int, status: str) -> None:
         await self.store.set_dm_status(submission_id, status)
 
+    async def begin_card(self, submission_id: int) -> None:
+        """Record that a try to post the card starts now, before it is sent."""
+        await self.store.set_card_attempt(submission_id, self._now())
+
+    async def card_refused(self, submission_id: int) -> None:
+        """Discord answered the try with a refusal: it posted nothing, so the next try
+        need not look for it."""
+        await self.store.set_card_attempt(submission_id, None)
+
     async def record_card(self, submission_id: int, channel_id: int, message_id: int) -> None:
         await self.store.set_card(submission_id, channel_id, message_id)
+
+    async def record_card_decided(self, submission_id: int) -> None:
+        await self.store.set_card_decided(submission_id)
 
     async def cards_to_post(self, guild_id: int, channel_id: int) -> list[Submission]:
         rows = await self.store.cards_to_post(guild_id, channel_id)

@@ -57,6 +57,8 @@ class Submission:
     card_channel_id: int | None
     card_message_id: int | None
     dm_status: str | None
+    card_attempt_at: str | None
+    card_decided: bool
 
     @property
     def pending(self) -> bool:
@@ -95,6 +97,8 @@ class Submission:
             card_channel_id=row.card_channel_id,
             card_message_id=row.card_message_id,
             dm_status=row.dm_status,
+            card_attempt_at=row.card_attempt_at,
+            card_decided=row.card_decided,
         )
 
 

@@ -22,6 +22,7 @@ from bot.errors import DomainError
 from bot.submission_values import (
     Draft,
     Outcome,
+    Submission,
     SubmissionRefused,
 )
 from cogs.submissions.cards import (
@@ -176,24 +177,22 @@ class Submissions(commands.Cog):
         self.bot.add_dynamic_items(ModeratorButton, DraftButton, WithdrawButton)
         # Database work first and in line: it is quick unless the library changed, and a
         # near-duplicate check must not run against a half-sketched library.
-        finished = await self.desk.finish_interrupted()
-        if finished:
-            log.info("finished %s approvals interrupted by a restart", finished)
+        unfinished = await self.desk.finish_interrupted()
         await self.desk.sketch_library()
-        self._spawn("submissions-waiting-cards", self._post_all_waiting_cards())
+        self._spawn("submissions-waiting-cards", self._catch_up(unfinished))
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ModeratorButton, DraftButton, WithdrawButton)
 
-    async def _post_all_waiting_cards(self) -> None:
-        """At start-up: post the cards that could not be posted before."""
+    async def _catch_up(self, unfinished: list[Submission]) -> None:
+        """At start-up: finish the decisions a crash cut short (their stories are in the
+        library already), and post the cards that could not be posted before."""
         try:
+            await self.moderation.finish(unfinished)
             for guild_id in await self.desk.guilds_with_unposted_cards():
                 await self.moderation.post_waiting_cards(guild_id)
         except Exception:
-            log.exception("posting the waiting cards at start-up failed")
-
-    # -- cards and DMs ------------------------------------------------------------------
+            log.exception("finishing decisions and posting waiting cards at start-up failed")
 
     # -- the member's form ------------------------------------------------------------------
 
