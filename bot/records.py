@@ -309,6 +309,8 @@ class SubmissionRecord:
     card_channel_id: int | None
     card_message_id: int | None
     dm_status: str | None
+    card_attempt_at: str | None
+    card_decided: bool
 
 
 @dataclass(frozen=True, slots=True)

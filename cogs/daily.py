@@ -11,7 +11,6 @@ import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
-from discord.http import handle_message_parameters
 
 from bot.client import StoryBot
 from bot.delivery import PauseDelivery, RetryDelivery
@@ -22,18 +21,11 @@ from bot.schedules import DailyView
 from bot.themes import Theme
 from bot.timeparse import ZoneDirectory, format_time, parse_time, zone_abbreviation
 from cogs.cards import DEFAULT_COLOUR, story_embed
+from cogs.sent_once import CannotLook, find_own, missing_permission, send_once
 from cogs.stories import story_controls
 
 log = logging.getLogger(__name__)
 
-# What the bot needs in the daily channel, in the order a member should fix it.
-NEEDED = (
-    ("view_channel", "View Channel"),
-    ("send_messages", "Send Messages"),
-    ("embed_links", "Embed Links"),
-    # To find its own post again before retrying one a crash may have sent already.
-    ("read_message_history", "Read Message History"),
-)
 UNKNOWN_CHANNEL = 10003
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
@@ -50,15 +42,6 @@ STATUS_WORDS = {
     "empty": "not posted on {day}, because there were no stories for that theme",
     "pending": "being posted now, for {day}",
 }
-
-
-def missing_permission(channel: discord.abc.GuildChannel, me: discord.Member) -> str | None:
-    """The first permission the bot lacks in ``channel``, by its name in Discord's settings."""
-    permissions = channel.permissions_for(me)
-    for attribute, name in NEEDED:
-        if not getattr(permissions, attribute):
-            return name
-    return None
 
 
 def check_channel(bot: StoryBot, guild_id: int, channel_id: int, what: str = "stories") -> None:
@@ -209,43 +192,25 @@ class DiscordPoster:
         embed = story_embed(story, theme, hidden=hidden)
         if key is not None:
             embed.set_footer(text="\n".join(p for p in (story.credit_line, key) if p))
-        # discord.py's send has no enforce_nonce; without it Discord ignores the nonce.
-        with (
-            handle_message_parameters(
+        with self._answers(channel_id):
+            return await send_once(
+                self.bot,
+                channel_id,
+                nonce,
                 embed=embed,
                 view=story_controls(theme.id if theme else 0, story.id),
-                nonce=nonce,
-                allowed_mentions=discord.AllowedMentions.none(),
-            ) as params,
-            self._answers(channel_id),
-        ):
-            assert params.payload is not None
-            params.payload["enforce_nonce"] = True
-            data = await self.bot.http.send_message(channel_id, params=params)
-        return int(data["id"])
+            )
 
     async def find(self, channel_id: int, key: str, since: int) -> int | None:
-        me = self.bot.user
-        if me is None:
+        if self.bot.user is None:
             raise RetryDelivery("not logged in yet")
-        channel = self.bot.get_channel(channel_id)
-        guild = getattr(channel, "guild", None)
-        missing = None
-        if channel is not None and guild is not None and guild.me is not None:
-            missing = missing_permission(channel, guild.me)  # type: ignore[arg-type]
-        if missing is not None:
-            # Discord answers a reader without Read Message History with no messages, not a
-            # refusal: looking then would find nothing, and the post would go out twice.
-            raise PauseDelivery(lost_reason(missing, channel_id))
-        target = self.bot.get_partial_messageable(channel_id)
-        after = discord.Object(discord.utils.time_snowflake(datetime.fromtimestamp(since, UTC)))
         with self._answers(channel_id):
-            async for message in target.history(limit=LOOK_BACK, after=after, oldest_first=True):
-                if message.author.id == me.id and any(
-                    (embed.footer.text or "").endswith(key) for embed in message.embeds
-                ):
-                    return message.id
-        return None
+            try:
+                return await find_own(
+                    self.bot, channel_id, key, datetime.fromtimestamp(since, UTC), LOOK_BACK
+                )
+            except CannotLook as cannot:
+                raise PauseDelivery(lost_reason(cannot.permission, channel_id)) from cannot
 
     async def notify(self, guild_id: int, channel_id: int, text: str) -> None:
         try:

@@ -16,7 +16,7 @@ import pytest
 
 from bot.records import SubmissionStatus
 from bot.services import Services, open_services
-from bot.submissions import Actor, Draft, NotPending
+from bot.submission_values import Actor, Draft, NotPending
 from tests.discord_bench.harness import BenchClock
 from tests.services_at import settings_at
 from tests.test_submissions_steps import STORIES

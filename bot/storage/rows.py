@@ -30,7 +30,8 @@ POST_COLUMNS = "guild_id, local_date, due_at, status, attempts, finished_at, mes
 SUBMISSION_COLUMNS = (
     "id, guild_id, member_id, member_name, title, body, theme_id, notes, anonymous, findings, "
     "status, created_at, edited_by, edited_by_name, edited_at, decided_by, decided_by_name, "
-    "decided_at, reason, story_id, card_channel_id, card_message_id, dm_status"
+    "decided_at, reason, story_id, card_channel_id, card_message_id, dm_status, card_attempt_at, "
+    "card_decided"
 )
 
 REPORT_COLUMNS = (
@@ -61,6 +62,7 @@ def submission_from(row: Sequence[Any]) -> SubmissionRecord:
     values = list(row)
     values[8] = bool(values[8])
     values[10] = SubmissionStatus(values[10])
+    values[24] = bool(values[24])
     return SubmissionRecord(*values)
 
 

@@ -19,9 +19,8 @@ from discord.ext import commands
 
 from bot.client import ErrorPathItem, StoryBot, answer_error
 from bot.errors import DomainError
-from bot.submissions import (
+from bot.submission_values import (
     Draft,
-    NotPending,
     Outcome,
     Submission,
     SubmissionRefused,
@@ -29,10 +28,8 @@ from bot.submissions import (
 from cogs.submissions.cards import (
     STATUS_WORDS,
     actor,
-    card_embed,
     findings_embed,
     jump_url,
-    outcome_dm,
     require_moderator,
     returned_text_embed,
     theme_name,
@@ -41,28 +38,20 @@ from cogs.submissions.forms import (
     ANONYMOUSLY,
     FORM_ID,
     HANDLED,
-    ApproveForm,
-    EditForm,
-    RejectForm,
     SubmitForm,
     answers,
     chosen_notes,
     chosen_theme,
 )
+from cogs.submissions.moderation import Moderation, ModeratorButton
 
 log = logging.getLogger(__name__)
 
-CLOSED_DMS = 50007
 NOT_TURNED_ON = (
     "This server has not turned submissions on yet: a moderator needs to choose where they "
     "go with `/settings moderation`."
 )
 LIST_LIMIT = 15
-MODERATOR_BUTTONS = {
-    "approve": ("Approve", discord.ButtonStyle.success),
-    "reject": ("Reject", discord.ButtonStyle.danger),
-    "edit": ("Edit", discord.ButtonStyle.secondary),
-}
 
 
 def _cog(interaction: discord.Interaction) -> Submissions:
@@ -85,49 +74,6 @@ async def _respond(
         return
     extra: dict[str, Any] = {"view": view} if view is not None else {}
     await interaction.response.send_message(content, embeds=embeds or [], ephemeral=True, **extra)
-
-
-# -- persistent buttons: their state lives in the custom_id --------------------------------
-
-
-class ModeratorButton(
-    ErrorPathItem,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"bs:mod:(?P<action>approve|reject|edit):(?P<id>[0-9]{1,18})",
-):
-    """Approve, Reject or Edit on a moderator card; only moderators may press them."""
-
-    def __init__(self, action: str, submission_id: int) -> None:
-        label, style = MODERATOR_BUTTONS[action]
-        super().__init__(
-            discord.ui.Button(
-                label=label, style=style, custom_id=f"bs:mod:{action}:{submission_id}"
-            )
-        )
-        self.action = action
-        self.submission_id = submission_id
-
-    async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
-        guild_id = await require_moderator(interaction)
-        cog = _cog(interaction)
-        submission = await cog.desk.in_guild(self.submission_id, guild_id)
-        if not submission.pending:
-            raise NotPending(submission)
-        catalogue = cog.bot.services.library.catalogue
-        if self.action == "approve":
-            form: discord.ui.Modal = ApproveForm(submission, catalogue, cog.form_done)
-        elif self.action == "reject":
-            form = RejectForm(submission.id, cog.form_done)
-        else:
-            form = EditForm(submission, catalogue, cog.form_done)
-        await interaction.response.send_modal(form)
-
-
-class ModeratorCard(discord.ui.View):
-    def __init__(self, submission_id: int) -> None:
-        super().__init__(timeout=None)
-        for action in ("approve", "reject", "edit"):
-            self.add_item(ModeratorButton(action, submission_id))
 
 
 class DraftButton(
@@ -199,7 +145,7 @@ class WithdrawButton(
         await interaction.response.edit_message(
             content=f"Submission #{submission.id} is withdrawn.", embed=embed, view=view
         )
-        await cog.refresh_card(submission)
+        await cog.moderation.refresh_card(submission)
 
 
 # -- the cog ---------------------------------------------------------------------------------
@@ -219,7 +165,7 @@ class Submissions(commands.Cog):
         self.bot = bot
         services = bot.services
         self.desk = services.desk
-        self._posting = asyncio.Lock()
+        self.moderation = Moderation(bot, self.form_done)
         self._tasks: set[asyncio.Task[None]] = set()
 
     def _spawn(self, name: str, work: Coroutine[Any, Any, None]) -> None:
@@ -231,114 +177,22 @@ class Submissions(commands.Cog):
         self.bot.add_dynamic_items(ModeratorButton, DraftButton, WithdrawButton)
         # Database work first and in line: it is quick unless the library changed, and a
         # near-duplicate check must not run against a half-sketched library.
-        finished = await self.desk.finish_interrupted()
-        if finished:
-            log.info("finished %s approvals interrupted by a restart", finished)
+        unfinished = await self.desk.finish_interrupted()
         await self.desk.sketch_library()
-        self._spawn("submissions-waiting-cards", self._post_all_waiting_cards())
+        self._spawn("submissions-waiting-cards", self._catch_up(unfinished))
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ModeratorButton, DraftButton, WithdrawButton)
 
-    async def _post_all_waiting_cards(self) -> None:
-        """At start-up: post the cards that could not be posted before."""
+    async def _catch_up(self, unfinished: list[Submission]) -> None:
+        """At start-up: finish the decisions a crash cut short (their stories are in the
+        library already), and post the cards that could not be posted before."""
         try:
+            await self.moderation.finish(unfinished)
             for guild_id in await self.desk.guilds_with_unposted_cards():
-                await self.post_waiting_cards(guild_id)
+                await self.moderation.post_waiting_cards(guild_id)
         except Exception:
-            log.exception("posting the waiting cards at start-up failed")
-
-    # -- cards and DMs ------------------------------------------------------------------
-
-    async def card(self, submission: Submission) -> discord.Embed:
-        """The card, its text hidden or not by the server's hide list, as /story would."""
-        services = self.bot.services
-        hidden = await services.server_settings.hidden_notes(submission.guild_id)
-        return card_embed(submission, services.library.catalogue, hidden)
-
-    async def post_card(self, submission: Submission, channel_id: int) -> bool:
-        """Post one card; False (logged) when the channel is gone or closed to the bot."""
-        channel = self.bot.get_partial_messageable(channel_id, guild_id=submission.guild_id)
-        try:
-            message = await channel.send(
-                embed=await self.card(submission),
-                view=ModeratorCard(submission.id),
-            )
-        except discord.HTTPException as error:
-            log.warning(
-                "guild %s: could not post the card of submission %s in channel %s (%s %s); "
-                "it waits for the channel to work again",
-                submission.guild_id,
-                submission.id,
-                channel_id,
-                error.status,
-                error.code,
-            )
-            return False
-        await self.desk.record_card(submission.id, channel_id, message.id)
-        return True
-
-    async def post_waiting_cards(self, guild_id: int) -> tuple[int, int]:
-        """Post every pending card not yet in the moderator channel: (posted, still waiting).
-
-        Stops at the first failure: a channel that answered 403 or 404 is not retried in a
-        loop (Discord bans bots that keep failing).
-        """
-        async with self._posting:
-            settings = await self.bot.services.server_settings.moderation(guild_id)
-            if settings.mod_channel_id is None:
-                return 0, 0
-            waiting = await self.desk.cards_to_post(guild_id, settings.mod_channel_id)
-            posted = 0
-            for submission in waiting:
-                if not await self.post_card(submission, settings.mod_channel_id):
-                    break
-                posted += 1
-            if posted:
-                log.info("guild %s: posted %s waiting cards", guild_id, posted)
-            return posted, len(waiting) - posted
-
-    async def refresh_card(self, submission: Submission) -> None:
-        """Show the submission's state on its card; the card is a view, the database decides."""
-        if submission.card_channel_id is None or submission.card_message_id is None:
-            if submission.pending:
-                await self.post_waiting_cards(submission.guild_id)
-            return
-        view = ModeratorCard(submission.id) if submission.pending else None
-        message = self.bot.get_partial_messageable(
-            submission.card_channel_id, guild_id=submission.guild_id
-        ).get_partial_message(submission.card_message_id)
-        try:
-            await message.edit(embed=await self.card(submission), view=view)
-        except discord.HTTPException as error:
-            log.warning(
-                "guild %s: could not update the card of submission %s (%s %s)",
-                submission.guild_id,
-                submission.id,
-                error.status,
-                error.code,
-            )
-
-    async def tell_member(self, submission: Submission) -> None:
-        """DM the outcome; closed DMs (50007) are recorded and change nothing else."""
-        guild = self.bot.get_guild(submission.guild_id)
-        try:
-            channel = await self.bot.create_dm(discord.Object(submission.member_id))
-            await channel.send(embed=outcome_dm(submission, guild.name if guild else None))
-            status = "sent"
-        except discord.Forbidden as error:
-            status = "closed" if error.code == CLOSED_DMS else "failed"
-        except discord.HTTPException:
-            status = "failed"
-        if status != "sent":
-            log.info(
-                "guild %s: could not DM member %s about submission %s (%s)",
-                submission.guild_id,
-                submission.member_id,
-                submission.id,
-                status,
-            )
-        await self.desk.record_dm(submission.id, status)
+            log.exception("finishing decisions and posting waiting cards at start-up failed")
 
     # -- the member's form ------------------------------------------------------------------
 
@@ -358,11 +212,11 @@ class Submissions(commands.Cog):
         if kind == "submit":
             await self.form_sent(interaction, answered, ref)
         elif kind == "approve":
-            await self.approved(interaction, answered, ref)
+            await self.moderation.approved(interaction, answered, ref)
         elif kind == "reject":
-            await self.rejected(interaction, answered, ref)
+            await self.moderation.rejected(interaction, answered, ref)
         else:
-            await self.edited(interaction, answered, ref)
+            await self.moderation.edited(interaction, answered, ref)
 
     async def form_sent(
         self, interaction: discord.Interaction, answered: dict[str, Any], replaces: int
@@ -421,64 +275,9 @@ class Submissions(commands.Cog):
             f"#{submission.id}). I'll send you a direct message when they decide; "
             "`/submissions mine` shows where it is.",
         )
-        await self.post_waiting_cards(submission.guild_id)
+        await self.moderation.post_waiting_cards(submission.guild_id)
 
     # -- moderators' decisions ----------------------------------------------------------------
-
-    async def approved(
-        self, interaction: discord.Interaction, answered: dict[str, Any], submission_id: int
-    ) -> None:
-        guild_id = await require_moderator(interaction)
-        submission = await self.desk.approve(
-            submission_id,
-            guild_id,
-            actor(interaction),
-            title=str(answered.get("title") or ""),
-            theme_id=chosen_theme(answered, self.bot.services.library.catalogue),
-        )
-        await interaction.response.send_message(
-            f"Submission #{submission.id} is approved as “{submission.title}”, story "
-            f"#{submission.story_id} of this server's library; I'll tell the member who sent it.",
-            ephemeral=True,
-        )
-        await self.decided(submission)
-
-    async def rejected(
-        self, interaction: discord.Interaction, answered: dict[str, Any], submission_id: int
-    ) -> None:
-        guild_id = await require_moderator(interaction)
-        submission = await self.desk.reject(
-            submission_id, guild_id, actor(interaction), str(answered.get("reason") or "")
-        )
-        await interaction.response.send_message(
-            f"Submission #{submission.id} is rejected; I'll tell the member who sent it.",
-            ephemeral=True,
-        )
-        await self.decided(submission)
-
-    async def decided(self, submission: Submission) -> None:
-        """Tell the member, then show the decision on the card, with whether they were told."""
-        await self.tell_member(submission)
-        await self.refresh_card(await self.desk.get(submission.id))
-
-    async def edited(
-        self, interaction: discord.Interaction, answered: dict[str, Any], submission_id: int
-    ) -> None:
-        guild_id = await require_moderator(interaction)
-        submission = await self.desk.edit(
-            submission_id,
-            guild_id,
-            actor(interaction),
-            title=str(answered.get("title") or ""),
-            body=str(answered.get("story") or ""),
-            theme_id=chosen_theme(answered, self.bot.services.library.catalogue),
-            notes=chosen_notes(answered),
-        )
-        await interaction.response.send_message(
-            f"Your edit is saved, and the card of submission #{submission.id} now shows it.",
-            ephemeral=True,
-        )
-        await self.refresh_card(submission)
 
     # -- lists ------------------------------------------------------------------------------
 
@@ -606,7 +405,7 @@ class Submissions(commands.Cog):
     async def on_moderation_channel_set(self, guild_id: int, channel_id: int) -> None:
         """The moderator channel changed or was set again: post every card still waiting."""
         try:
-            await self.post_waiting_cards(guild_id)
+            await self.moderation.post_waiting_cards(guild_id)
         except Exception:
             log.exception("guild %s: posting waiting cards in %s failed", guild_id, channel_id)
 

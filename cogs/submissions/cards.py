@@ -10,7 +10,13 @@ from bot import textcheck
 from bot.errors import DomainError
 from bot.notes import hides
 from bot.records import SubmissionStatus
-from bot.submissions import ANONYMOUS_CREDIT, Actor, Draft, Submission, describe_decision
+from bot.submission_values import (
+    ANONYMOUS_CREDIT,
+    Actor,
+    Draft,
+    Submission,
+    describe_decision,
+)
 from bot.textcheck import Finding
 from bot.themes import ThemeCatalogue
 from cogs.cards import noted_text
@@ -38,6 +44,12 @@ NOT_A_MODERATOR = (
     "Only this server's moderators can do that: members with the moderator role or the "
     "Manage Server permission."
 )
+
+
+def card_key(submission_id: int) -> str:
+    """What ends the footer of a submission's card and of its member's DM: the bot finds
+    either again by it after a crash (see cogs/sent_once.py)."""
+    return f"Submission #{submission_id}"
 
 
 def _clip(text: str, limit: int = FIELD_LIMIT) -> str:
@@ -113,7 +125,8 @@ def card_embed(
         if submission.dm_status in UNTOLD:
             line += f"\n{UNTOLD[submission.dm_status]}"
         embed.add_field(name="Decision", value=_clip(line), inline=False)
-    embed.set_footer(text=f"Sent {submission.created_at[:16].replace('T', ' ')} UTC")
+    sent = submission.created_at[:16].replace("T", " ")
+    embed.set_footer(text=f"Sent {sent} UTC · {card_key(submission.id)}")
     return embed
 
 
@@ -161,7 +174,7 @@ def outcome_dm(submission: Submission, guild_name: str | None) -> discord.Embed:
             ),
             colour=STATUS_COLOURS[SubmissionStatus.REJECTED],
         )
-    embed.set_footer(text=f"Submission #{submission.id}")
+    embed.set_footer(text=card_key(submission.id))
     return embed
 
 

@@ -10,8 +10,9 @@ from typing import Any
 import discord
 
 from bot.client import answer_error
+from bot.decisions import REASON_LIMIT
 from bot.notes import NOTE_LABELS, known
-from bot.submissions import REASON_LIMIT, Draft, Submission
+from bot.submission_values import Draft, Submission
 from bot.themes import ThemeCatalogue
 from bot.titles import TITLE_MAX
 

@@ -235,6 +235,21 @@ class Bench:
             self._services_cm = None
             self.services = None
 
+    async def crash(self) -> None:
+        """Stop the bot as a killed process stops: what it was doing ends where it waits,
+        and nothing after that point runs (no write, no request); then close what is left."""
+        busy = [
+            t
+            for t in asyncio.all_tasks()
+            if t is not asyncio.current_task()
+            and not t.done()
+            and t.get_name().startswith(_INTERACTION_TASKS)
+        ]
+        for task in busy:
+            task.cancel()
+        await asyncio.gather(*busy, return_exceptions=True)
+        await self.stop_bot()
+
     async def restart(self) -> StoryBot:
         """Stop the bot and its database as a process exit would, and start afresh."""
         await self.stop_bot()

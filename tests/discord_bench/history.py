@@ -110,12 +110,16 @@ class Nonces:
 
 @dataclass
 class Hold:
-    """The next message post to a channel, stopped: before Discord keeps it (``kept``
-    False: it never arrives) or after (the answer never leaves). ``reached`` is set
-    when the post gets there; it stays there until released."""
+    """The next message post to a channel (or, with ``method`` "PATCH", edit of a message
+    there), stopped: before Discord keeps it (``kept`` False: it never arrives) or after
+    (the answer never leaves). With ``prefix``, the next request of that method whose path
+    starts so, stopped before it arrives. ``reached`` is set when the request gets there;
+    it stays there until released."""
 
     channel_id: int
     kept: bool
+    method: str = "POST"
+    prefix: str | None = None
     reached: asyncio.Event = field(default_factory=asyncio.Event)
     released: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -125,14 +129,39 @@ class Holds:
     waiting: list[Hold] = field(default_factory=list)
     taken: list[Hold] = field(default_factory=list)
 
-    def add(self, channel_id: int, *, kept: bool) -> Hold:
-        hold = Hold(channel_id, kept)
+    def add(self, channel_id: int, *, kept: bool, method: str = "POST") -> Hold:
+        hold = Hold(channel_id, kept, method)
         self.waiting.append(hold)
         return hold
 
-    async def stop_at(self, channel_id: int, *, kept: bool) -> bool:
+    def add_request(self, method: str, prefix: str) -> Hold:
+        """Stop the next ``method`` request to a path starting with ``prefix`` (such as
+        ``/interactions/``: an answer to an interaction) before it arrives."""
+        hold = Hold(0, False, method, prefix)
+        self.waiting.append(hold)
+        return hold
+
+    async def stop_at(self, channel_id: int, *, kept: bool, method: str = "POST") -> bool:
         """Hold the post here if a hold is waiting for it; True once it is released."""
-        hold = next((h for h in self.waiting if (h.channel_id, h.kept) == (channel_id, kept)), None)
+        wanted = (channel_id, kept, method, None)
+        hold = next(
+            (h for h in self.waiting if (h.channel_id, h.kept, h.method, h.prefix) == wanted), None
+        )
+        return await self._stop(hold)
+
+    async def stop_request(self, method: str, path: str) -> bool:
+        """Hold a request a prefix hold waits for; True once it is released."""
+        hold = next(
+            (
+                h
+                for h in self.waiting
+                if h.prefix is not None and h.method == method and path.startswith(h.prefix)
+            ),
+            None,
+        )
+        return await self._stop(hold)
+
+    async def _stop(self, hold: Hold | None) -> bool:
         if hold is None:
             return False
         self.waiting.remove(hold)

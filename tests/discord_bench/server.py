@@ -264,6 +264,8 @@ class FakeDiscord:
             if method == request.method and path.startswith(prefix) and queue:
                 status, code = queue.pop(0)
                 return self._error(request, body, status, code, ["injected failure"])
+        if self.holds.waiting and await self.holds.stop_request(request.method, path):
+            return web.Response(status=503)  # the bot that sent it is gone by now
         parts = path.strip("/").split("/")
         handler = self._route(request.method, parts)
         if handler is None:
@@ -593,6 +595,8 @@ class FakeDiscord:
         code, problems = limits.message_problems(body or {}, edit=True)
         if problems:
             return self._error(request, body, 400, code, problems)
+        if await self.holds.stop_at(channel.id, kept=False, method="PATCH"):
+            return web.Response(status=503)
         self._apply_edit(message, body)
         return _json(message)
 
@@ -617,11 +621,16 @@ class FakeDiscord:
         self.messages[channel.id].remove(message)
         return web.Response(status=204)
 
-    async def _open_dm(self, request: web.Request, parts: list[str], body: Any) -> web.Response:
-        user_id = int(body["recipient_id"])
+    def dm_channel(self, user_id: int) -> int:
+        """The id of the bot's DM channel with a user, made on first use (tests hold posts
+        to it by that id)."""
         channel_id = self.dm_channels.get(user_id)
         if channel_id is None:
             channel_id = snowflake()
             self.dm_channels[user_id] = channel_id
             self.add_channel(channel_id, None, type=1, name="", dm_user=user_id)
+        return channel_id
+
+    async def _open_dm(self, request: web.Request, parts: list[str], body: Any) -> web.Response:
+        channel_id = self.dm_channel(int(body["recipient_id"]))
         return _json(self._channel_json(self.channels[channel_id]))

@@ -242,19 +242,33 @@ class SubmissionStore:
             await conn.execute(_DROP_SKETCH_SQL, SketchSource.SUBMISSION.value, submission_id)
             await self.sketch_stories([(story_id, guild_id, digest, sketch)])
 
-    async def approved_without_story(self) -> list[SubmissionRecord]:
+    async def unfinished_decisions(self) -> list[SubmissionRecord]:
         rows = await self.db.fetch(
             f"SELECT {SUBMISSION_COLUMNS} FROM submissions "
-            "WHERE status = 'approved' AND story_id IS NULL ORDER BY id"
+            "WHERE status <> 'pending' AND (card_decided = 0 "
+            "OR (status IN ('approved', 'rejected') "
+            "AND (dm_status IS NULL OR dm_status = 'sending')) "
+            "OR (status = 'approved' AND story_id IS NULL)) ORDER BY id"
         )
         return [submission_from(r) for r in rows]
 
+    async def set_card_attempt(self, submission_id: int, at: str | None) -> None:
+        await self.db.execute(
+            "UPDATE submissions SET card_attempt_at = $1 WHERE id = $2", at, submission_id
+        )
+
     async def set_card(self, submission_id: int, channel_id: int, message_id: int) -> None:
         await self.db.execute(
-            "UPDATE submissions SET card_channel_id = $1, card_message_id = $2 WHERE id = $3",
+            "UPDATE submissions SET card_channel_id = $1, card_message_id = $2, "
+            "card_attempt_at = NULL WHERE id = $3",
             channel_id,
             message_id,
             submission_id,
+        )
+
+    async def set_card_decided(self, submission_id: int) -> None:
+        await self.db.execute(
+            "UPDATE submissions SET card_decided = 1 WHERE id = $1", submission_id
         )
 
     async def set_dm_status(self, submission_id: int, status: str) -> None:

@@ -230,18 +230,34 @@ class SubmissionStore:
             )
             await self._sketch_story(conn, story_id, guild_id, digest, sketch)
 
-    async def approved_without_story(self) -> list[SubmissionRecord]:
+    async def unfinished_decisions(self) -> list[SubmissionRecord]:
         rows = await self.db.fetchall(
             f"SELECT {SUBMISSION_COLUMNS} FROM submissions "
-            "WHERE status = 'approved' AND story_id IS NULL ORDER BY id"
+            "WHERE status <> 'pending' AND (card_decided = 0 "
+            "OR (status IN ('approved', 'rejected') "
+            "AND (dm_status IS NULL OR dm_status = 'sending')) "
+            "OR (status = 'approved' AND story_id IS NULL)) ORDER BY id"
         )
         return [submission_from(r) for r in rows]
+
+    async def set_card_attempt(self, submission_id: int, at: str | None) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE submissions SET card_attempt_at = ? WHERE id = ?", (at, submission_id)
+            )
 
     async def set_card(self, submission_id: int, channel_id: int, message_id: int) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
-                "UPDATE submissions SET card_channel_id = ?, card_message_id = ? WHERE id = ?",
+                "UPDATE submissions SET card_channel_id = ?, card_message_id = ?, "
+                "card_attempt_at = NULL WHERE id = ?",
                 (channel_id, message_id, submission_id),
+            )
+
+    async def set_card_decided(self, submission_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE submissions SET card_decided = 1 WHERE id = ?", (submission_id,)
             )
 
     async def set_dm_status(self, submission_id: int, status: str) -> None:
