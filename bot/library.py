@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 from bot import notes as content_notes
 from bot.bundle import (
     THEMES_FILE,
+    Bundle,
     BundleError,
     Problem,
     StoryEntry,
@@ -25,6 +28,27 @@ from bot.themes import Theme, ThemeCatalogue
 log = logging.getLogger(__name__)
 
 IMPORT_BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProgress:
+    """How far an import is: entries read, of about ``total``."""
+
+    done: int
+    total: int
+
+
+AfterBatch = Callable[[ImportProgress], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPlan:
+    """What :meth:`Library.prepare_import` found changed, for the stories' import."""
+
+    data_dir: Path
+    bundle: Bundle
+    digests: dict[str, str]
+    theme_ids: dict[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,57 +87,80 @@ class Library:
     async def counts(self, guild_id: int) -> dict[int, int]:
         return await self.store.live_counts(guild_id)
 
-    async def import_bundle(self, data_dir: Path) -> ImportReport:
+    async def import_bundle(
+        self, data_dir: Path, after_batch: AfterBatch | None = None
+    ) -> ImportReport:
         """Bring the database in line with ``data_dir``; an unchanged folder costs a hash.
 
-        Raises :class:`BundleError` naming every bad entry; nothing is imported then.
+        Raises :class:`BundleError` naming every bad entry, once every file was read.
+        """
+        plan = await self.prepare_import(data_dir)
+        if plan is None:
+            return ImportReport(skipped=True)
+        return await self.import_stories(plan, after_batch)
+
+    async def prepare_import(self, data_dir: Path) -> ImportPlan | None:
+        """The quick part of an import, done before serving: the themes, in place at once.
+
+        None when the folder is unchanged. A bad themes file raises :class:`BundleError`.
         """
         bundle = load_themes(data_dir)
         files = [data_dir / THEMES_FILE, *bundle.story_files]
         digests = {p.name: file_digest(p) for p in files}
         if digests == await self.store.file_digests():
             await self.refresh_catalogue()
-            return ImportReport(skipped=True)
+            return None
+        await self.store.replace_themes(
+            [
+                ThemeRecord(0, t.slug, t.title, t.emoji, t.colour, t.description, t.aliases)
+                for t in bundle.themes
+            ]
+        )
+        catalogue = await self.refresh_catalogue()
+        return ImportPlan(data_dir, bundle, digests, {t.slug: t.id for t in catalogue})
 
-        slugs = {t.slug for t in bundle.themes}
+    async def import_stories(
+        self, plan: ImportPlan, after_batch: AfterBatch | None = None
+    ) -> ImportReport:
+        """The stories, in batches that each commit, so what is in is served at once.
+
+        A bad entry is named, not imported, and the rest still goes in; but then nothing is
+        retired and the folder is not noted as imported, so the next start tries again.
+        """
+        slugs = {t.slug for t in plan.bundle.themes}
+        total = sum([await asyncio.to_thread(count_entries, p) for p in plan.bundle.story_files])
         problems: list[Problem] = []
-        added = updated = retired = 0
+        added = updated = retired = read = 0
+        await self.store.begin_key_census()
         try:
-            # One pass and one transaction: a bad entry anywhere leaves the database as it was.
-            async with self.store.atomic():
-                await self.store.replace_themes(
-                    [
-                        ThemeRecord(0, t.slug, t.title, t.emoji, t.colour, t.description, t.aliases)
-                        for t in bundle.themes
-                    ]
-                )
-                catalogue = await self.refresh_catalogue()
-                theme_ids = {t.slug: t.id for t in catalogue}
-                await self.store.begin_key_census()
-                for path in bundle.story_files:
-                    batch: list[StoryEntry] = []
-                    for item in iter_stories(path, slugs):
-                        if isinstance(item, Problem):
-                            problems.append(item)
-                        elif not problems:
-                            batch.append(item)
-                            if len(batch) >= IMPORT_BATCH:
-                                a, u = await self._import_batch(batch, theme_ids)
-                                added, updated, batch = added + a, updated + u, []
-                    if batch and not problems:
-                        a, u = await self._import_batch(batch, theme_ids)
-                        added, updated = added + a, updated + u
-                if problems:
-                    raise BundleError(problems)
+            for path in plan.bundle.story_files:
+                batch: list[StoryEntry] = []
+                for item in iter_stories(path, slugs):
+                    if isinstance(item, Problem):
+                        problems.append(item)
+                        continue
+                    batch.append(item)
+                    if len(batch) >= IMPORT_BATCH:
+                        a, u = await self._import_batch(batch, plan.theme_ids)
+                        added, updated, read, batch = added + a, updated + u, read + len(batch), []
+                        if after_batch is not None:
+                            await after_batch(ImportProgress(read, max(total, read)))
+                if batch:
+                    a, u = await self._import_batch(batch, plan.theme_ids)
+                    added, updated, read = added + a, updated + u, read + len(batch)
+                    if after_batch is not None:
+                        await after_batch(ImportProgress(read, max(total, read)))
+            if not problems:
                 retired = await self.store.retire_uncounted_bundled()
-                await self.store.recount_pools(BUNDLED)
-                await self.store.set_file_digests(digests)
-        except BundleError:
-            await self.refresh_catalogue()
-            raise
+        finally:
+            await self.store.end_key_census()
+        await self.store.recount_pools(BUNDLED)
+        if problems:
+            raise BundleError(problems)
+        await self.store.set_file_digests(plan.digests)
         log.info(
             "imported the bundled library from %s: %s added, %s updated, %s retired",
-            data_dir,
+            plan.data_dir,
             added,
             updated,
             retired,
@@ -148,3 +195,16 @@ class Library:
         if inserts or updates:
             await self.store.write_stories(BUNDLED, self._clock().isoformat(), inserts, updates)
         return len(inserts), len(updates)
+
+
+def count_entries(path: Path) -> int:
+    """About how many entries a story file holds, for the import's progress: a JSON Lines
+    file's lines (counted a megabyte at a time), a JSON file's list."""
+    try:
+        if path.suffix == ".jsonl":
+            with path.open("rb") as handle:
+                return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return 0  # the import names what is wrong with it
+    return len(data) if isinstance(data, list) else 0

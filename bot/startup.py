@@ -83,7 +83,8 @@ def _reason(exc: BaseException) -> str:
 
 
 async def serve(settings: Settings) -> None:
-    async with opened_services(settings) as services:
+    # The library comes in behind the bot: it logs in and serves meanwhile.
+    async with opened_services(settings, in_background=True) as services:
         delays = retry_delays()
         for attempt in itertools.count(1):
             # A fresh client for every try: discord.py's login opens a new HTTP session

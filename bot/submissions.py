@@ -7,8 +7,10 @@ checked, so a refusal hands the text back instead of losing it.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -68,8 +70,13 @@ def _hashes(text: str) -> list[int]:
     words = normalise(text).split()
     if len(words) < SHINGLE_WORDS:
         return [_hash(" ".join(words))] if words else []
+    # Encoded once, not once a trigram: this runs for every story of the library.
+    coded = [w.encode() for w in words]
+    blake2b = hashlib.blake2b
     return [
-        _hash(" ".join(words[i : i + SHINGLE_WORDS])) for i in range(len(words) - SHINGLE_WORDS + 1)
+        int.from_bytes(blake2b(b" ".join(coded[i : i + SHINGLE_WORDS]), digest_size=8).digest())
+        >> 1
+        for i in range(len(coded) - SHINGLE_WORDS + 1)
     ]
 
 
@@ -252,6 +259,10 @@ class SubmissionDesk:
         self.library = library
         self.settings = settings
         self._clock = clock
+        # Cleared while the library is being imported and sketched at start-up: a
+        # near-duplicate check waits for it, so it sees every story (bot.library_sync).
+        self.library_sketched = asyncio.Event()
+        self.library_sketched.set()
 
     def _now(self) -> str:
         return self._clock().isoformat()
@@ -352,6 +363,7 @@ class SubmissionDesk:
     ) -> str | None:
         """A sentence pointing to the story or waiting submission ``body`` nearly repeats
         or copies much of."""
+        await self.library_sketched.wait()
         # Every trigram of the text is looked up, not only its sketch: a story copied in
         # part is found by the hashes of the part copied, wherever they rank in the text.
         mine = sorted(set(_hashes(body)))
@@ -647,8 +659,9 @@ class SubmissionDesk:
 
     # -- the library's sketches -------------------------------------------------------------
 
-    async def sketch_library(self) -> int:
-        """Sketch library stories that are new or changed since the last pass."""
+    async def sketch_library(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Sketch library stories that are new or changed since the last pass; ``progress``
+        hears (how many so far, the last story id) after each batch."""
         now, last = await self.store.library_mark()
         if now == last:
             return 0
@@ -662,6 +675,8 @@ class SubmissionDesk:
             )
             done += len(batch)
             after = batch[-1][0]
+            if progress is not None:
+                progress(done, after)
         await self.store.set_library_mark(now)
         log.info("sketched %s library stories for near-duplicate checks", done)
         return done
