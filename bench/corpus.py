@@ -51,6 +51,43 @@ def theme_slug(n: int) -> str:
     return f"synthetic-{n:03d}"
 
 
+# Stories as long as the bundled ones: most about 300 characters, some up to 2,000. Their
+# words come from a vocabulary as large as a real one, drawn unevenly as real words are, so
+# the near-duplicate index holds what it would hold for real stories: a short text of
+# twenty words from a vocabulary of twenty-six shares its word triples with thousands.
+VOCABULARY = 6000
+SYLLABLES = [c + v for c in "bdfghklmnprstvz" for v in ("a", "e", "i", "o", "u", "ai", "ou")]
+
+
+def _vocabulary(rng: random.Random) -> list[str]:
+    words = {"".join(rng.choices(SYLLABLES, k=rng.choice((1, 2, 2, 3)))) for _ in range(9000)}
+    chosen = sorted(words)[:VOCABULARY]
+    rng.shuffle(chosen)
+    return chosen
+
+
+def _length(rng: random.Random) -> int:
+    roll = rng.random()
+    if roll < 0.88:
+        return rng.randint(150, 350)
+    if roll < 0.98:
+        return rng.randint(350, 900)
+    return rng.randint(900, 2000)
+
+
+def story_text(rng: random.Random, n: int, vocabulary: list[str]) -> str:
+    """About as long as a bundled story; words weighted 1/rank, as in real text."""
+    target = _length(rng)
+    words: list[str] = [f"[synthetic {n}]"]
+    size = len(words[0])
+    while size < target:
+        # 1/rank weights without a table: the rank is exp(uniform) over the vocabulary.
+        word = vocabulary[int(len(vocabulary) ** rng.random()) - 1]
+        words.append(word)
+        size += len(word) + 1
+    return " ".join(words)
+
+
 def write_corpus(folder: Path, stories: int, themes: int, seed: int = 7) -> Path:
     """Write themes.json and stories.jsonl for ``stories`` synthetic stories."""
     rng = random.Random(seed)
@@ -67,6 +104,7 @@ def write_corpus(folder: Path, stories: int, themes: int, seed: int = 7) -> Path
         for n in range(themes)
     ]
     (folder / "themes.json").write_text(json.dumps(theme_list), encoding="utf-8")
+    vocabulary = _vocabulary(rng)
     with (folder / "stories.jsonl").open("w", encoding="utf-8") as out:
         for n in range(stories):
             picked = rng.sample(range(themes), k=min(themes, rng.choice((1, 1, 2))))
@@ -75,7 +113,7 @@ def write_corpus(folder: Path, stories: int, themes: int, seed: int = 7) -> Path
             entry = {
                 "key": f"syn-{n:07d}",
                 "title": f"Synthetic story {n}",
-                "text": f"[synthetic {n}] " + " ".join(rng.choices(WORDS, k=18)),
+                "text": story_text(rng, n, vocabulary),
                 "themes": [theme_slug(t) for t in dict.fromkeys(picked)],
                 "notes": rng.sample(NOTES, k=1) if n % 5 == 0 else [],
                 "credit": "Synthetic benchmark corpus",

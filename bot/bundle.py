@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.keys import FirstUse
 from bot.notes import NOTE_LABELS
 from bot.words import counted
 
@@ -252,7 +253,7 @@ def iter_stories(
     """
     check = _Checker(path.name)
     # key -> the number of the entry in this file that used it first
-    first: dict[str, int] = {}
+    first = FirstUse()
     for index, raw in enumerate(_read_list(path, check), start=1):
         yield from check.problems
         check.problems.clear()
@@ -267,12 +268,12 @@ def iter_stories(
             entry = f"#{index} ({key})"
             if not KEY_RE.match(key):
                 check.fail(entry, "key", "use lower-case letters, digits and '-' only")
-            elif key in first:
-                check.fail(entry, "key", f"'{key}' is also the key of entry #{first[key]}")
+            elif (earlier := first.get(key)) is not None:
+                check.fail(entry, "key", f"'{key}' is also the key of entry #{earlier}")
             elif seen is not None and key in seen:
                 check.fail(entry, "key", f"'{key}' is also the key of {seen[key]}")
             else:
-                first[key] = index
+                first.add(key, index)
                 if seen is not None:
                     seen[key] = f"{path.name} entry #{index}"
         title = check.text(raw, entry, "title", MAX_TITLE)

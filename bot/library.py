@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 from bot import notes as content_notes
 from bot.bundle import (
     THEMES_FILE,
+    Bundle,
     BundleError,
     Problem,
     StoryEntry,
@@ -18,13 +21,34 @@ from bot.bundle import (
     iter_stories,
     load_themes,
 )
-from bot.records import BUNDLED, DataFile, NewStory, Story, ThemeRecord
+from bot.records import ANY_THEME, BUNDLED, DataFile, NewStory, Story, ThemeRecord
 from bot.stores import LibraryStore
 from bot.themes import Theme, ThemeCatalogue
 
 log = logging.getLogger(__name__)
 
 IMPORT_BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProgress:
+    """How far an import is: entries read, of about ``total``."""
+
+    done: int
+    total: int
+
+
+AfterBatch = Callable[[ImportProgress], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPlan:
+    """What :meth:`Library.prepare_import` found changed, for the stories' import."""
+
+    data_dir: Path
+    bundle: Bundle
+    files: dict[str, DataFile]
+    theme_ids: dict[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +87,22 @@ class Library:
     async def counts(self, guild_id: int) -> dict[int, int]:
         return await self.store.live_counts(guild_id)
 
-    async def import_bundle(self, data_dir: Path) -> ImportReport:
+    async def import_bundle(
+        self, data_dir: Path, after_batch: AfterBatch | None = None
+    ) -> ImportReport:
         """Bring the database in line with ``data_dir``; an unchanged folder costs a stat a file.
 
-        Raises :class:`BundleError` naming every bad entry; nothing is imported then.
+        Raises :class:`BundleError` naming every bad entry, once every file was read.
+        """
+        plan = await self.prepare_import(data_dir)
+        if plan is None:
+            return ImportReport(skipped=True)
+        return await self.import_stories(plan, after_batch)
+
+    async def prepare_import(self, data_dir: Path) -> ImportPlan | None:
+        """The quick part of an import, done before serving: the themes, in place at once.
+
+        None when the folder is unchanged. A bad themes file raises :class:`BundleError`.
         """
         bundle = load_themes(data_dir)
         known = await self.store.data_files()
@@ -79,47 +115,73 @@ class Library:
                 # Touched but the same: note the new times, so the next start reads nothing.
                 await self.store.set_data_files(files)
             await self.refresh_catalogue()
-            return ImportReport(skipped=True)
+            return None
+        await self.store.replace_themes(
+            [
+                ThemeRecord(0, t.slug, t.title, t.emoji, t.colour, t.description, t.aliases)
+                for t in bundle.themes
+            ]
+        )
+        catalogue = await self.refresh_catalogue()
+        return ImportPlan(data_dir, bundle, files, {t.slug: t.id for t in catalogue})
 
-        slugs = {t.slug for t in bundle.themes}
+    async def import_stories(
+        self, plan: ImportPlan, after_batch: AfterBatch | None = None
+    ) -> ImportReport:
+        """The stories, in batches that each commit, so what is in is served at once.
+
+        A bad entry is named, not imported, and the rest still goes in; but then nothing is
+        retired and the folder is not noted as imported, so the next start tries again.
+        """
+        slugs = {t.slug for t in plan.bundle.themes}
+        total = sum([await asyncio.to_thread(count_entries, p) for p in plan.bundle.story_files])
         problems: list[Problem] = []
-        added = updated = retired = 0
+        added = updated = retired = read = 0
+        # Only a story live before the import can need retiring, and only if the files no
+        # longer hold one of them: counted here (live ones seen, once each), the census of
+        # keys and its scan of the library are skipped when none can be missing. At a
+        # million stories that scan held every /story for seconds.
+        live_before = (await self.counts(BUNDLED)).get(ANY_THEME, 0)
+        census = live_before > 0
+        seen = _SeenIds()
+
+        async def flush(batch: list[StoryEntry]) -> None:
+            nonlocal added, updated, read
+            a, u = await self._import_batch(batch, plan.theme_ids, seen, census=census)
+            added, updated, read = added + a, updated + u, read + len(batch)
+            if after_batch is not None:
+                await after_batch(ImportProgress(read, max(total, read)))
+
+        if census:
+            await self.store.begin_key_census()
         try:
-            # One pass and one transaction: a bad entry anywhere leaves the database as it was.
-            async with self.store.atomic():
-                await self.store.replace_themes(
-                    [
-                        ThemeRecord(0, t.slug, t.title, t.emoji, t.colour, t.description, t.aliases)
-                        for t in bundle.themes
-                    ]
-                )
-                catalogue = await self.refresh_catalogue()
-                theme_ids = {t.slug: t.id for t in catalogue}
-                await self.store.begin_key_census()
-                for path in bundle.story_files:
-                    batch: list[StoryEntry] = []
-                    for item in iter_stories(path, slugs):
-                        if isinstance(item, Problem):
-                            problems.append(item)
-                        elif not problems:
-                            batch.append(item)
-                            if len(batch) >= IMPORT_BATCH:
-                                a, u = await self._import_batch(batch, theme_ids)
-                                added, updated, batch = added + a, updated + u, []
-                    if batch and not problems:
-                        a, u = await self._import_batch(batch, theme_ids)
-                        added, updated = added + a, updated + u
-                if problems:
-                    raise BundleError(problems)
+            for path in plan.bundle.story_files:
+                batch: list[StoryEntry] = []
+                for item in iter_stories(path, slugs):
+                    if isinstance(item, Problem):
+                        problems.append(item)
+                        continue
+                    batch.append(item)
+                    if len(batch) >= IMPORT_BATCH:
+                        await flush(batch)
+                        batch = []
+                if batch:
+                    await flush(batch)
+            if census and not problems and seen.count < live_before:
                 retired = await self.store.retire_uncounted_bundled()
-                await self.store.recount_pools(BUNDLED)
-                await self.store.set_data_files(files)
-        except BundleError:
-            await self.refresh_catalogue()
-            raise
+        finally:
+            if census:
+                await self.store.end_key_census()
+        # New stories were counted as they went in; what updates and retirements changed
+        # is counted again here (a pass over every pool of the library).
+        if updated or retired:
+            await self.store.recount_pools(BUNDLED)
+        if problems:
+            raise BundleError(problems)
+        await self.store.set_data_files(plan.files)
         log.info(
             "imported the bundled library from %s: %s added, %s updated, %s retired",
-            data_dir,
+            plan.data_dir,
             added,
             updated,
             retired,
@@ -127,11 +189,20 @@ class Library:
         return ImportReport(skipped=False, added=added, updated=updated, retired=retired)
 
     async def _import_batch(
-        self, batch: list[StoryEntry], theme_ids: dict[str, int]
+        self,
+        batch: list[StoryEntry],
+        theme_ids: dict[str, int],
+        seen: _SeenIds,
+        *,
+        census: bool,
     ) -> tuple[int, int]:
         keys = [entry.key for entry in batch]
-        await self.store.count_keys(keys)
+        if census:
+            await self.store.count_keys(keys)
         existing = await self.store.bundled_digests(keys)
+        for story_id, _, active in existing.values():
+            if active:
+                seen.add(story_id)
         inserts: list[NewStory] = []
         updates: list[tuple[int, NewStory]] = []
         for entry in batch:
@@ -169,3 +240,32 @@ def _as_now(path: Path, known: DataFile | None) -> DataFile:
 
 def _digests(files: dict[str, DataFile]) -> dict[str, str]:
     return {name: f.digest for name, f in files.items()}
+
+
+class _SeenIds:
+    """Story ids seen, once each, in a bit apiece: a million ids are 125 KB."""
+
+    def __init__(self) -> None:
+        self._bits = bytearray()
+        self.count = 0
+
+    def add(self, story_id: int) -> None:
+        byte, bit = divmod(story_id, 8)
+        if byte >= len(self._bits):
+            self._bits.extend(bytes(byte + 1 - len(self._bits)))
+        if not self._bits[byte] >> bit & 1:
+            self._bits[byte] |= 1 << bit
+            self.count += 1
+
+
+def count_entries(path: Path) -> int:
+    """About how many entries a story file holds, for the import's progress: a JSON Lines
+    file's lines (counted a megabyte at a time), a JSON file's list."""
+    try:
+        if path.suffix == ".jsonl":
+            with path.open("rb") as handle:
+                return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return 0  # the import names what is wrong with it
+    return len(data) if isinstance(data, list) else 0

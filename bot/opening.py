@@ -84,7 +84,9 @@ async def database_failures(settings: Settings) -> AsyncIterator[None]:
 
 
 @asynccontextmanager
-async def opened_services(settings: Settings) -> AsyncIterator[Services]:
+async def opened_services(
+    settings: Settings, *, in_background: bool = False
+) -> AsyncIterator[Services]:
     """:func:`open_services`, with a failure to open the database as DatabaseUnavailable.
 
     Only opening is translated: what goes wrong once the services are in use is not a
@@ -92,7 +94,9 @@ async def opened_services(settings: Settings) -> AsyncIterator[Services]:
     """
     async with AsyncExitStack() as stack:
         async with database_failures(settings):
-            services = await stack.enter_async_context(open_services(settings))
+            services = await stack.enter_async_context(
+                open_services(settings, in_background=in_background)
+            )
         yield services
 
 

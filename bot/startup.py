@@ -100,8 +100,9 @@ def _marked_serving(settings: Settings) -> Iterator[None]:
 
 
 async def serve(settings: Settings) -> None:
-    # The database opens first: a file that cannot be opened is the sentence to give.
-    async with opened_services(settings) as services:
+    # The database opens first: a file that cannot be opened is the sentence to give. The
+    # library comes in behind the bot: it logs in and serves meanwhile.
+    async with opened_services(settings, in_background=True) as services:
         with _marked_serving(settings):
             await _connect(services, settings)
 

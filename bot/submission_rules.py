@@ -6,6 +6,7 @@ the rules and every change after them need it.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -37,6 +38,10 @@ class FormRules:
         self.library = library
         self.settings = settings
         self._clock = clock
+        # Cleared while the library is being imported and sketched at start-up: a
+        # near-duplicate check waits for it, so it sees every story (bot.library_sync).
+        self.library_sketched = asyncio.Event()
+        self.library_sketched.set()
 
     def _now(self) -> str:
         return self._clock().isoformat()
@@ -111,6 +116,7 @@ class FormRules:
     ) -> str | None:
         """A sentence pointing to the story or waiting submission ``body`` nearly repeats
         or copies much of."""
+        await self.library_sketched.wait()
         # Every trigram of the text is looked up, not only its sketch: a story copied in
         # part is found by the hashes of the part copied, wherever they rank in the text.
         mine = sorted(set(trigram_hashes(body)))

@@ -10,6 +10,7 @@ checked, so a refusal hands the text back instead of losing it. The form's rules
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from bot import notes as content_notes
@@ -146,8 +147,9 @@ class SubmissionDesk(Decisions):
 
     # -- the library's sketches -------------------------------------------------------------
 
-    async def sketch_library(self) -> int:
-        """Sketch library stories that are new or changed since the last pass."""
+    async def sketch_library(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Sketch library stories that are new or changed since the last pass; ``progress``
+        hears (how many so far, the last story id) after each batch."""
         now, last = await self.store.library_mark()
         if now == last:
             return 0
@@ -161,6 +163,8 @@ class SubmissionDesk(Decisions):
             )
             done += len(batch)
             after = batch[-1][0]
+            if progress is not None:
+                progress(done, after)
         await self.store.set_library_mark(now)
         log.info("sketched %s library stories for near-duplicate checks", done)
         return done

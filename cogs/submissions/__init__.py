@@ -69,6 +69,9 @@ async def _respond(
     view: discord.ui.View | None = None,
 ) -> None:
     """Answer in place on a button of an ephemeral message, or with a new ephemeral one."""
+    if interaction.response.is_done():  # deferred while the library is sketched
+        await interaction.edit_original_response(content=content, embeds=embeds or [], view=view)
+        return
     if interaction.type == discord.InteractionType.component:
         await interaction.response.edit_message(content=content, embeds=embeds or [], view=view)
         return
@@ -175,10 +178,9 @@ class Submissions(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ModeratorButton, DraftButton, WithdrawButton)
-        # Database work first and in line: it is quick unless the library changed, and a
-        # near-duplicate check must not run against a half-sketched library.
+        # The library's sketches are made at start-up in bot.library_sync; a submission
+        # waits for them there.
         unfinished = await self.desk.finish_interrupted()
-        await self.desk.sketch_library()
         self._spawn("submissions-waiting-cards", self._catch_up(unfinished))
 
     async def cog_unload(self) -> None:
@@ -246,6 +248,9 @@ class Submissions(commands.Cog):
         try:
             if settings.mod_channel_id is None:
                 raise SubmissionRefused(NOT_TURNED_ON, draft.id)
+            if not self.desk.library_sketched.is_set():
+                # Its check waits for the library's sketches, longer than Discord's 3 s.
+                await interaction.response.defer(ephemeral=True, thinking=True)
             outcome = await self.desk.send(draft, confirmed=confirmed)
         except SubmissionRefused as refusal:
             await _respond(

@@ -83,6 +83,7 @@ class LibraryStore:
             db.connect_listener, POOLS_CHANNEL, self._pools_changed, self.counts.load
         )
         self._refreshing: set[asyncio.Task[None]] = set()
+        self._census: Any = None
 
     async def _counts_page(self, guild_id: int, theme_id: int, limit: int) -> list[Any]:
         return list(await self.db.fetch(COUNTS_PAGE_SQL, guild_id, theme_id, limit))
@@ -284,6 +285,7 @@ class LibraryStore:
             for story_id, story in zip(new_ids, inserts, strict=True):
                 links.extend((story_id, t, i) for i, t in enumerate(story.themes))
                 join(story_id, (ANY_THEME, *story.themes))
+            joined = len(members)
             if updates:
                 await self._update_stories(conn, updates, links, join)
             await conn.copy_records_to_table(
@@ -294,9 +296,15 @@ class LibraryStore:
                 columns=["theme_id", "guild_id", "ordinal", "story_id"],
                 records=members,
             )
+            # New stories are live at once, so an import in batches serves each as it lands;
+            # what updates change is counted again when the import ends (recount_pools).
+            fresh: dict[int, int] = {}
+            for theme_id, _, _, _ in members[:joined]:
+                fresh[theme_id] = fresh.get(theme_id, 0) + 1
             await conn.executemany(
-                "UPDATE pool_sizes SET next_ordinal = $3 WHERE guild_id = $1 AND theme_id = $2",
-                [(guild_id, t, n) for t, n in ordinals.items()],
+                "UPDATE pool_sizes SET next_ordinal = $3, live = live + $4 "
+                "WHERE guild_id = $1 AND theme_id = $2",
+                [(guild_id, t, n, fresh.get(t, 0)) for t, n in ordinals.items()],
             )
             await self.counts.refresh(guild_id)
         return new_ids
@@ -335,26 +343,43 @@ class LibraryStore:
             )
 
     async def begin_key_census(self) -> None:
-        """Start counting which bundled keys the data files still hold (inside the
-        import's transaction: the table lives on its connection until it commits)."""
-        await self.db.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS census_keys (key TEXT PRIMARY KEY) ON COMMIT DROP"
-        )
-        await self.db.execute("DELETE FROM census_keys")
+        """Start counting which bundled keys the data files still hold.
+
+        The import commits batch by batch, so the keys live in a temporary table on a
+        connection of the census's own, held from here to :meth:`end_key_census`.
+        """
+        await self.end_key_census()
+        conn = await self.db.pool.acquire()
+        self._census = conn
+        await conn.execute("CREATE TEMP TABLE IF NOT EXISTS census_keys (key TEXT PRIMARY KEY)")
+        await conn.execute("TRUNCATE census_keys")
+
+    def _census_conn(self) -> Any:
+        if self._census is None:
+            raise RuntimeError("no key census is open")
+        return self._census
 
     async def count_keys(self, keys: Sequence[str]) -> None:
-        await self.db.execute(
+        await self._census_conn().execute(
             "INSERT INTO census_keys (key) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
             list(keys),
         )
 
     async def retire_uncounted_bundled(self) -> int:
         """Stop serving bundled stories whose entry left the data files."""
-        status = await self.db.execute(
+        status = await self._census_conn().execute(
             "UPDATE stories SET active = 0 WHERE guild_id = 0 AND active = 1 "
             "AND NOT EXISTS (SELECT 1 FROM census_keys c WHERE c.key = stories.bundle_key)"
         )
         return int(status.rsplit(" ", 1)[-1])
+
+    async def end_key_census(self) -> None:
+        conn, self._census = self._census, None
+        if conn is not None:
+            try:
+                await conn.execute("DROP TABLE IF EXISTS census_keys")
+            finally:
+                await self.db.pool.release(conn)
 
     async def recount_pools(self, guild_id: int) -> None:
         async with self.db.transaction():

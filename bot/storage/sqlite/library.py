@@ -268,11 +268,18 @@ class LibraryStore:
                 "VALUES (?, ?, ?, ?)",
                 members,
             )
+            # New stories are live at once, so an import in batches serves each as it lands;
+            # what updates change is counted again when the import ends (recount_pools).
+            fresh: dict[tuple[int, int], int] = {}
+            for theme_id, guild, _, story_id in members:
+                if story_id >= first_id:
+                    fresh[(theme_id, guild)] = fresh.get((theme_id, guild), 0) + 1
             await conn.executemany(
                 "INSERT INTO pool_sizes (guild_id, theme_id, next_ordinal, live) "
-                "VALUES (?, ?, ?, 0) ON CONFLICT (guild_id, theme_id) "
-                "DO UPDATE SET next_ordinal = excluded.next_ordinal",
-                [(g, t, n) for (t, g), n in ordinals.items()],
+                "VALUES (?, ?, ?, ?) ON CONFLICT (guild_id, theme_id) "
+                "DO UPDATE SET next_ordinal = excluded.next_ordinal, "
+                "live = pool_sizes.live + excluded.live",
+                [(g, t, n, fresh.get((t, g), 0)) for (t, g), n in ordinals.items()],
             )
             # After the write: a read on this connection now sees the new counts.
             await self.counts.refresh(guild_id)
@@ -297,9 +304,12 @@ class LibraryStore:
                 "UPDATE stories SET active = 0 WHERE guild_id = 0 AND active = 1 "
                 "AND bundle_key NOT IN (SELECT key FROM temp.census_keys)"
             )
-            retired = cursor.rowcount
-            await conn.execute("DROP TABLE temp.census_keys")
-        return retired
+            return cursor.rowcount
+
+    async def end_key_census(self) -> None:
+        # A temporary table lives on the writing connection, across the import's batches.
+        async with self.db.transaction() as conn:
+            await conn.execute("DROP TABLE IF EXISTS temp.census_keys")
 
     async def recount_pools(self, guild_id: int) -> None:
         async with self.db.transaction() as conn:
