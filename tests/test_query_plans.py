@@ -17,7 +17,7 @@ import pytest
 from bot.services import open_services
 from bot.settings import load_settings
 from bot.storage.postgres import guild_settings as pg_guild_settings
-from bot.storage.postgres import library as pg_library
+from bot.storage.postgres import library_sql as pg_library
 from bot.storage.postgres import preferences as pg_preferences
 from bot.storage.postgres import reports as pg_reports
 from bot.storage.postgres import schedules as pg_schedules
