@@ -22,7 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.run import ROOT, WORK, machine, write_block
+from bench.report import machine, write_block
+from bench.run import ROOT, WORK
 from bench.serve import IN_FLIGHT, PER_ROUND, ROUNDS, drive, percentile
 from bench.shard_side import SHARDS
 from bot.services import open_services

@@ -23,7 +23,8 @@ from datetime import UTC, datetime  # noqa: E402
 from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from bench.run import ROOT, THEMES, WORK, machine, run_json, write_block  # noqa: E402
+from bench.report import machine, write_block  # noqa: E402
+from bench.run import ROOT, THEMES, WORK, run_json  # noqa: E402
 from bench.serve import percentile  # noqa: E402
 
 SIZE = 1_000_000
