@@ -26,7 +26,7 @@ def padded(count: int) -> int:
 
 
 class Coalescer(Generic[Key, Value]):
-    """Runs ``run`` over every request queued meanwhile, one run at a time."""
+    """Runs ``run`` over every request queued meanwhile, ``runners`` runs at a time."""
 
     def __init__(
         self,
@@ -34,18 +34,23 @@ class Coalescer(Generic[Key, Value]):
         *,
         max_batch: int,
         name: str,
+        runners: int = 1,
     ) -> None:
         self._run_batch = run
         self._max_batch = max_batch
         self._name = name
+        self._max_runners = runners
         self._waiting: list[tuple[Key, asyncio.Future[Value]]] = []
-        self._runner: asyncio.Task[None] | None = None
+        self._runners: set[asyncio.Task[None]] = set()
 
     async def ask(self, key: Key) -> Value:
         future: asyncio.Future[Value] = asyncio.get_running_loop().create_future()
         self._waiting.append((key, future))
-        if self._runner is None or self._runner.done():
-            self._runner = asyncio.create_task(self._run(), name=self._name)
+        # A runner that found the queue empty is done before its callback drops it.
+        if sum(not runner.done() for runner in self._runners) < self._max_runners:
+            runner = asyncio.create_task(self._run(), name=self._name)
+            self._runners.add(runner)
+            runner.add_done_callback(self._runners.discard)
         return await future
 
     async def _run(self) -> None:
