@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 Key = TypeVar("Key")
 Value = TypeVar("Value")
@@ -67,3 +67,37 @@ class Coalescer(Generic[Key, Value]):
             for (_, future), value in zip(batch, found, strict=True):
                 if not future.done():
                     future.set_result(value)
+
+
+class InTransaction(Protocol):
+    def in_transaction(self) -> bool: ...
+
+
+class Lookup(Generic[Key, Value]):
+    """A read of one key that every /story makes (a member's preferences, a server's hidden
+    notes), sent together with the others asked meanwhile as one read of many keys.
+
+    Inside a transaction the read stays on the asking task, so that it sees what the
+    transaction wrote; a coalesced read runs on a task of its own.
+    """
+
+    def __init__(
+        self,
+        db: InTransaction,
+        read_many: Callable[[Sequence[Key]], Awaitable[Sequence[Value]]],
+        *,
+        name: str,
+        runners: int = 1,
+        max_batch: int = 256,
+    ) -> None:
+        self._db = db
+        self._read_many = read_many
+        self._coalescer: Coalescer[Key, Value] = Coalescer(
+            read_many, max_batch=max_batch, name=name, runners=runners
+        )
+
+    async def get(self, key: Key) -> Value:
+        if self._db.in_transaction():
+            [value] = await self._read_many([key])
+            return value
+        return await self._coalescer.ask(key)
