@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from tests.discord_bench.harness import Bench, Reply
@@ -255,3 +256,40 @@ async def test_the_moderator_card_hides_what_the_server_hides(bench: Bench):
     assert heavy == f"**Content note:** death.\n\n||{SUBMITTED[0]}||"
     light = card_of(bench, 2)["embeds"][0]["description"]
     assert light == f"**Content note:** serious illness of a child.\n\n{SUBMITTED[1]}"
+
+
+async def test_members_asking_at_once_each_get_their_own_preferences_and_server_settings(
+    tmp_path: Path, database: dict[str, str]
+):
+    # Asked at once, the members' preferences and the servers' settings are read together;
+    # each answer must still follow its own member and its own server.
+    async with bench_at(tmp_path, database) as bench:
+        await skip_pregnancy_loss(bench)
+        elsewhere = Where(guild_id=OTHER_GUILD_ID, channel_id=1300000000000000099)
+        bench.discord.add_channel(elsewhere.channel_id, OTHER_GUILD_ID)
+        opened = await bench.slash("settings notes", user=ADMIN, where=elsewhere)
+        await bench.press(
+            opened.message, "bs:settings:notes", user=ADMIN, where=elsewhere, values=[]
+        )
+
+        replies = await asyncio.gather(
+            *(bench.slash("story", theme="care") for _ in range(6)),
+            *(
+                bench.slash("story", theme="care", user=OTHER_MEMBER, where=elsewhere)
+                for _ in STORIES
+            ),
+        )
+        mine = [key_of(reply) for reply in replies[:6]]
+        assert sorted(mine) == sorted(["grief", "cancer", "plain"] * 2)
+        assert all(
+            hidden("grief", "death") == r.embeds[0]["description"]
+            for r in replies[:6]
+            if key_of(r) == "grief"
+        )
+        theirs = {key_of(reply): reply.embeds[0]["description"] for reply in replies[6:]}
+        assert theirs == {
+            "loss": shown("loss", "pregnancy loss"),
+            "grief": shown("grief", "death"),
+            "cancer": shown("cancer", "cancer"),
+            "plain": text_of("plain"),
+        }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 Key = TypeVar("Key")
 Value = TypeVar("Value")
@@ -26,7 +26,7 @@ def padded(count: int) -> int:
 
 
 class Coalescer(Generic[Key, Value]):
-    """Runs ``run`` over every request queued meanwhile, one run at a time."""
+    """Runs ``run`` over every request queued meanwhile, ``runners`` runs at a time."""
 
     def __init__(
         self,
@@ -34,18 +34,23 @@ class Coalescer(Generic[Key, Value]):
         *,
         max_batch: int,
         name: str,
+        runners: int = 1,
     ) -> None:
         self._run_batch = run
         self._max_batch = max_batch
         self._name = name
+        self._max_runners = runners
         self._waiting: list[tuple[Key, asyncio.Future[Value]]] = []
-        self._runner: asyncio.Task[None] | None = None
+        self._runners: set[asyncio.Task[None]] = set()
 
     async def ask(self, key: Key) -> Value:
         future: asyncio.Future[Value] = asyncio.get_running_loop().create_future()
         self._waiting.append((key, future))
-        if self._runner is None or self._runner.done():
-            self._runner = asyncio.create_task(self._run(), name=self._name)
+        # A runner that found the queue empty is done before its callback drops it.
+        if sum(not runner.done() for runner in self._runners) < self._max_runners:
+            runner = asyncio.create_task(self._run(), name=self._name)
+            self._runners.add(runner)
+            runner.add_done_callback(self._runners.discard)
         return await future
 
     async def _run(self) -> None:
@@ -62,3 +67,37 @@ class Coalescer(Generic[Key, Value]):
             for (_, future), value in zip(batch, found, strict=True):
                 if not future.done():
                     future.set_result(value)
+
+
+class InTransaction(Protocol):
+    def in_transaction(self) -> bool: ...
+
+
+class Lookup(Generic[Key, Value]):
+    """A read of one key that every /story makes (a member's preferences, a server's hidden
+    notes), sent together with the others asked meanwhile as one read of many keys.
+
+    Inside a transaction the read stays on the asking task, so that it sees what the
+    transaction wrote; a coalesced read runs on a task of its own.
+    """
+
+    def __init__(
+        self,
+        db: InTransaction,
+        read_many: Callable[[Sequence[Key]], Awaitable[Sequence[Value]]],
+        *,
+        name: str,
+        runners: int = 1,
+        max_batch: int = 256,
+    ) -> None:
+        self._db = db
+        self._read_many = read_many
+        self._coalescer: Coalescer[Key, Value] = Coalescer(
+            read_many, max_batch=max_batch, name=name, runners=runners
+        )
+
+    async def get(self, key: Key) -> Value:
+        if self._db.in_transaction():
+            [value] = await self._read_many([key])
+            return value
+        return await self._coalescer.ask(key)

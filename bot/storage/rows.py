@@ -12,6 +12,7 @@ from typing import Any
 from bot.notes import decode as decode_notes
 from bot.records import (
     DailyPost,
+    MemberPreferences,
     PostStatus,
     ReportReason,
     ReportRecord,
@@ -76,3 +77,22 @@ def report_from(row: Sequence[Any]) -> ReportRecord:
 def like_pattern(text: str) -> str:
     """``%text%`` for LIKE with ``\\`` as the escape, matching ``text`` literally."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def preferences_from(member_ids: Sequence[int], rows: Sequence[Any]) -> list[MemberPreferences]:
+    """Each member's preferences from rows of (member, skipped notes, show unhidden), in
+    the order asked; the defaults for a member with no row."""
+    found = {
+        row[0]: MemberPreferences(row[0], frozenset(decode_notes(row[1])), bool(row[2]))
+        for row in rows
+    }
+    return [found.get(member_id) or MemberPreferences(member_id) for member_id in member_ids]
+
+
+def hidden_notes_from(
+    guild_ids: Sequence[int], rows: Sequence[Any]
+) -> list[tuple[str, ...] | None]:
+    """Each server's chosen hidden notes from rows of (server, notes), in the order asked;
+    None for a server that never chose."""
+    found = {row[0]: decode_notes(row[1]) for row in rows}
+    return [found.get(guild_id) for guild_id in guild_ids]

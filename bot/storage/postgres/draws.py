@@ -26,6 +26,9 @@ TAKE_SQL = (
     "LEFT JOIN pool_sizes o ON o.guild_id = a.guild AND o.theme_id = a.theme "
     "AND a.guild <> 0 "
     "WHERE COALESCE(b.live, 0) + COALESCE(o.live, 0) > 0 "
+    # Rows are locked in the order they are inserted: one order for every statement means
+    # two batches in flight at once (or a batch and the scheduler's draws) never deadlock.
+    "ORDER BY a.channel, a.theme "
     "ON CONFLICT (channel_id, theme_id) DO UPDATE SET "
     "seed = CASE WHEN rounds.position >= rounds.size THEN excluded.seed ELSE rounds.seed END, "
     "size = CASE WHEN rounds.position >= rounds.size THEN excluded.size ELSE rounds.size END, "

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.notes import decode, encode
+from bot.notes import encode
 from bot.records import ModerationSettings
+from bot.storage.batching import Lookup
 from bot.storage.postgres.database import PgDatabase
+from bot.storage.rows import hidden_notes_from
 
-# Read by every /story: named for the query-plan test.
-HIDDEN_NOTES_SQL = "SELECT notes FROM guild_hidden_notes WHERE guild_id = $1"
+# Read by every /story (for many servers at once): named for the query-plan test.
+HIDDEN_NOTES_SQL = (
+    "SELECT guild_id, notes FROM guild_hidden_notes WHERE guild_id = ANY($1::bigint[])"
+)
 
 
 class GuildSettingsStore:
     def __init__(self, db: PgDatabase) -> None:
         self.db = db
+        self._hidden = Lookup(db, self._hidden_many, name="hidden-notes-lookups", runners=2)
 
     async def get(self, guild_id: int) -> ModerationSettings:
         row = await self.db.fetchrow(
@@ -40,8 +45,11 @@ class GuildSettingsStore:
         )
 
     async def hidden_notes(self, guild_id: int) -> tuple[str, ...] | None:
-        row = await self.db.fetchrow(HIDDEN_NOTES_SQL, guild_id)
-        return None if row is None else decode(row[0])
+        return await self._hidden.get(guild_id)
+
+    async def _hidden_many(self, guild_ids: Sequence[int]) -> list[tuple[str, ...] | None]:
+        rows = await self.db.fetch(HIDDEN_NOTES_SQL, list(set(guild_ids)))
+        return hidden_notes_from(guild_ids, rows)
 
     async def set_hidden_notes(self, guild_id: int, notes: Sequence[str], now: str) -> None:
         await self.db.execute(

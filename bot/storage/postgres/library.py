@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 # The most draws one statement carries; draws asked for meanwhile wait for the next.
 DRAW_BATCH = 128
+# Batches of draws in flight at once, each on a connection of its own: a batch is two
+# round trips, and with one at a time the event loop would sit idle through both.
+DRAW_RUNNERS = 2
 # The channel every process listens on for "this server's pools changed".
 POOLS_CHANNEL = "bedside_pools"
 
@@ -44,7 +47,10 @@ class LibraryStore:
     def __init__(self, db: PgDatabase) -> None:
         self.db = db
         self._draws: Coalescer[DrawAsk, Drawn | None] = Coalescer(
-            lambda asks: draw_many(db, asks), max_batch=DRAW_BATCH, name="story-draws"
+            lambda asks: draw_many(db, asks),
+            max_batch=DRAW_BATCH,
+            name="story-draws",
+            runners=DRAW_RUNNERS,
         )
         self.counts = PoolCounts(
             self._counts_page, self._guild_counts, read_hidden=self._hidden_counts

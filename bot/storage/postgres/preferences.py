@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-from bot.notes import decode, encode
-from bot.records import MemberPreferences
-from bot.storage.postgres.database import PgDatabase
+from collections.abc import Sequence
 
-# Read by every /story: named for the query-plan test.
-PREFERENCES_SQL = "SELECT skipped_notes, show_unhidden FROM member_preferences WHERE member_id = $1"
+from bot.notes import encode
+from bot.records import MemberPreferences
+from bot.storage.batching import Lookup
+from bot.storage.postgres.database import PgDatabase
+from bot.storage.rows import preferences_from
+
+# Read by every /story (for many members at once): named for the query-plan test.
+PREFERENCES_SQL = (
+    "SELECT member_id, skipped_notes, show_unhidden FROM member_preferences "
+    "WHERE member_id = ANY($1::bigint[])"
+)
 
 
 class PreferenceStore:
     def __init__(self, db: PgDatabase) -> None:
         self.db = db
+        self._lookup = Lookup(db, self._get_many, name="preference-lookups", runners=2)
 
     async def get(self, member_id: int) -> MemberPreferences:
-        row = await self.db.fetchrow(PREFERENCES_SQL, member_id)
-        if row is None:
-            return MemberPreferences(member_id)
-        return MemberPreferences(member_id, frozenset(decode(row[0])), bool(row[1]))
+        return await self._lookup.get(member_id)
+
+    async def _get_many(self, member_ids: Sequence[int]) -> list[MemberPreferences]:
+        rows = await self.db.fetch(PREFERENCES_SQL, list(set(member_ids)))
+        return preferences_from(member_ids, rows)
 
     async def save(self, preferences: MemberPreferences, now: str) -> None:
         await self.db.execute(

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
-from bot.notes import decode, encode
+from bot.notes import encode
 from bot.records import ModerationSettings
+from bot.storage.batching import Lookup
+from bot.storage.rows import hidden_notes_from
 from bot.storage.sqlite.database import Database
 
-# Read by every /story: named for the query-plan test.
-HIDDEN_NOTES_SQL = "SELECT notes FROM guild_hidden_notes WHERE guild_id = ?"
+# Read by every /story (for many servers at once): named for the query-plan test.
+HIDDEN_NOTES_SQL = (
+    "SELECT guild_id, notes FROM guild_hidden_notes "
+    "WHERE guild_id IN (SELECT value FROM json_each(?))"
+)
 
 
 class GuildSettingsStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._hidden = Lookup(db, self._hidden_many, name="hidden-notes-lookups")
 
     async def get(self, guild_id: int) -> ModerationSettings:
         row = await self.db.fetchone(
@@ -38,8 +45,11 @@ class GuildSettingsStore:
             )
 
     async def hidden_notes(self, guild_id: int) -> tuple[str, ...] | None:
-        row = await self.db.fetchone(HIDDEN_NOTES_SQL, (guild_id,))
-        return None if row is None else decode(row[0])
+        return await self._hidden.get(guild_id)
+
+    async def _hidden_many(self, guild_ids: Sequence[int]) -> list[tuple[str, ...] | None]:
+        rows = await self.db.fetchall(HIDDEN_NOTES_SQL, (json.dumps(sorted(set(guild_ids))),))
+        return hidden_notes_from(guild_ids, rows)
 
     async def set_hidden_notes(self, guild_id: int, notes: Sequence[str], now: str) -> None:
         async with self.db.transaction() as conn:
