@@ -61,7 +61,8 @@ def add_baseline(tree: app_commands.CommandTree) -> None:
     @app_commands.describe(theme="ignored")
     async def baseline(interaction: discord.Interaction, theme: str | None = None) -> None:
         await interaction.response.send_message(
-            embed=story_embed(FIXED_STORY, None), view=story_controls(interaction.client, 0)
+            embed=story_embed(FIXED_STORY, None, hidden=False),
+            view=story_controls(0, FIXED_STORY.id),
         )
 
     @baseline.autocomplete("theme")
@@ -74,6 +75,18 @@ def add_baseline(tree: app_commands.CommandTree) -> None:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def check_answer(payload: dict, response: dict | None) -> None:
+    """A timed answer must be the card or the choices asked for: an apology (an ephemeral
+    message) answers quickly too, and a baseline that had broken once measured only that."""
+    response = response or {}
+    data = response.get("data") or {}
+    name = payload["data"]["name"]
+    if response.get("type") == 4:
+        assert data.get("embeds") and not data.get("flags", 0) & 64, f"/{name} answered {data}"
+    else:
+        assert response.get("type") == 8 and data.get("choices"), f"/{name} answered {response}"
 
 
 async def drive(bench: Bench, make_payload, count: int) -> tuple[list[float], float, float]:
@@ -90,6 +103,7 @@ async def drive(bench: Bench, make_payload, count: int) -> tuple[list[float], fl
             reply = await bench.send(payload, wait=False)
             await asyncio.wait_for(reply.state.responded, timeout=10)
             latencies.append(reply.state.answered_at - sent)
+            check_answer(payload, reply.state.response)
             bench.discord.forget(reply.state)
 
     started, cpu = time.perf_counter(), time.thread_time()
