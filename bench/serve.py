@@ -26,6 +26,7 @@ from pathlib import Path  # noqa: E402
 import discord  # noqa: E402
 from discord import app_commands  # noqa: E402
 
+from bot.notes import DEFAULT_HIDDEN, hides  # noqa: E402
 from bot.records import Story  # noqa: E402
 from cogs.cards import story_embed  # noqa: E402
 from cogs.stories import story_controls  # noqa: E402
@@ -39,10 +40,12 @@ IN_FLIGHT = 100
 ROUNDS = 12
 PER_ROUND = 600
 
-# The baseline answers a story card built from this one fixed story: the same embed and
-# the same "Another story" button as /story, so the ratio measures what /story adds to
-# answering (the library), not the size of the message. A plain embed with no button,
-# as before, made the baseline cheaper than any card the bot sends.
+# The baseline answers a card of a story read once from the same data file, with the same
+# embed, note and buttons as /story, so the ratio measures what /story adds to answering
+# (the library), not the size of the message: a fixed story shorter than the library's
+# average, as before, made the baseline's answers cheaper to send than the cards /story
+# sends, and the ratio counted that as the library's.
+BASELINE_STORIES = 256
 FIXED_STORY = Story(
     id=0,
     guild_id=0,
@@ -56,13 +59,42 @@ FIXED_STORY = Story(
 )
 
 
-def add_baseline(tree: app_commands.CommandTree) -> None:
+def baseline_stories(data_dir: Path | None) -> list[Story]:
+    """The first stories of the data file, as the library would serve them."""
+    path = data_dir / "stories.jsonl" if data_dir is not None else None
+    if path is None or not path.exists():
+        return [FIXED_STORY]
+    found = []
+    with path.open(encoding="utf-8") as lines:
+        for line, _ in zip(lines, range(BASELINE_STORIES), strict=False):
+            entry = json.loads(line)
+            found.append(
+                Story(
+                    id=0,
+                    guild_id=0,
+                    title=entry["title"],
+                    body=entry["text"],
+                    notes=tuple(entry["notes"]),
+                    credit=entry["credit"],
+                    date=entry["date"],
+                    teller=entry["teller"],
+                    primary_theme_id=None,
+                )
+            )
+    return found
+
+
+def add_baseline(tree: app_commands.CommandTree, data_dir: Path | None = None) -> None:
+    stories = baseline_stories(data_dir)
+    pick = random.Random(3).choice
+
     @tree.command(name="baseline", description="Benchmark baseline: a fixed card")
     @app_commands.describe(theme="ignored")
     async def baseline(interaction: discord.Interaction, theme: str | None = None) -> None:
+        story = pick(stories)
         await interaction.response.send_message(
-            embed=story_embed(FIXED_STORY, None, hidden=False),
-            view=story_controls(0, FIXED_STORY.id),
+            embed=story_embed(story, None, hidden=hides(story.notes, DEFAULT_HIDDEN)),
+            view=story_controls(0, story.id),
         )
 
     @baseline.autocomplete("theme")
@@ -150,7 +182,7 @@ async def main(
     started = time.perf_counter()
     await bench.start_bot()
     ready = time.perf_counter()
-    add_baseline(bench.bot.tree)
+    add_baseline(bench.bot.tree, data_dir)
     # Start-up reads the draw tables ahead in the background (bot.storage.draws.prewarm):
     # the targets are about serving once started, so measuring begins when that is done.
     for task in asyncio.all_tasks():
