@@ -8,9 +8,9 @@ or until :meth:`Scheduler.wake` (a schedule changed). It never scans every serve
 A post is sent once even through a crash. Every post carries a key of the bot's own
 (:func:`post_key`), and an attempt after the first, whose predecessor may have reached
 Discord without being recorded, first looks for the post by that key in its channel and
-records it if it is there. The first pass after start takes every pending post at once,
-leased or not: a process that died mid-send held them, and waiting out its lease would
-only make them late.
+records it if it is there (bot.posting). The first pass after start takes every pending
+post at once, leased or not: a process that died mid-send held them, and waiting out its
+lease would only make them late.
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.clock import Clock
-from bot.delivery import PauseDelivery, Poster, RetryDelivery, post_key, post_nonce
-from bot.notes import DEFAULT_HIDDEN, hides
+from bot.delivery import Poster
+from bot.posting import BACKOFF_MAX, PostSender
 from bot.records import Job, PostOutcome, PostStatus, Story
 from bot.schedules import ZoneCache, plan_due, to_unix
 from bot.selection import Selector
 from bot.sharding import ShardSlice
 from bot.stores import ScheduleStore
-from bot.themes import Theme
 
 log = logging.getLogger(__name__)
 
@@ -40,18 +39,12 @@ log = logging.getLogger(__name__)
 # never let a second scheduler take a post this one is still sending.
 LEASE = 120
 SEND_DEADLINE = 60.0
-BACKOFF_FIRST = 30
-BACKOFF_MAX = 15 * 60
 BATCH = 1000
 CONCURRENT_SENDS = 8
 # The longest nap: a wall clock that jumps (suspend, NTP) is noticed within this.
 MAX_NAP = 3600.0
 # Claims are kept this long, then pruned: they only matter around their own day.
 KEEP_CLAIMS = timedelta(days=3)
-# A post is looked for among the messages since a little before its claim (the host's clock
-# and Discord's may disagree a little), not since its due moment: after downtime, that can
-# be hours of a busy channel's messages to read through.
-CLOCK_SKEW = 60
 
 
 Nap = Callable[[float, asyncio.Event], Awaitable[None]]
@@ -72,10 +65,6 @@ class PassReport:
     retried: int = 0
     paused: int = 0
     missed: int = 0
-
-
-def backoff(attempts: int) -> int:
-    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
 
 
 class Scheduler:
@@ -100,7 +89,7 @@ class Scheduler:
         self.clock = clock
         self.grace = int(grace.total_seconds())
         self._mod_channel = mod_channel
-        self._hidden_notes = hidden_notes
+        self._sender = PostSender(selector, clock, grace=self.grace, hidden_notes=hidden_notes)
         self._nap = nap
         self._send_deadline = send_deadline
         self.zones = zones or ZoneCache()
@@ -189,7 +178,7 @@ class Scheduler:
 
         async def sender() -> None:
             for n in turns:
-                outcomes[n] = await self._send(jobs[n], drawn[n])
+                outcomes[n] = await self._sender.send(self.poster, jobs[n], drawn[n])
 
         senders = [asyncio.ensure_future(sender()) for _ in range(min(CONCURRENT_SENDS, len(jobs)))]
         # One deadline for the pass rather than a timer per send: it is the lease that
@@ -210,7 +199,9 @@ class Scheduler:
         ended = [
             outcome
             if outcome is not None
-            else self._retry(job, story if isinstance(story, Story) else None, TimeoutError())
+            else self._sender.retry(
+                job, story if isinstance(story, Story) else None, TimeoutError()
+            )
             for outcome, job, story in zip(outcomes, jobs, drawn, strict=True)
         ]
         now = to_unix(self.clock())
@@ -225,136 +216,6 @@ class Scheduler:
             elif outcome.status == PostStatus.PAUSED:
                 report.paused += 1
                 await self._tell_moderators(job, outcome.pause_reason or "")
-
-    async def _hides(self, job: Job, story: Story) -> bool:
-        """Whether the post goes behind a spoiler: the server's hide list decides, as for
-        /story in that channel."""
-        hidden = DEFAULT_HIDDEN
-        if self._hidden_notes is not None:
-            hidden = await self._hidden_notes(job.guild_id)
-        return hides(story.notes, hidden)
-
-    async def _send(self, job: Job, drawn: Story | BaseException | None) -> PostOutcome:
-        story: Story | None = None
-        try:
-            if isinstance(drawn, BaseException):
-                raise drawn
-            story = drawn
-            if story is None:
-                log.warning(
-                    "guild %s: no story to post on %s in channel %s (theme %s)",
-                    job.guild_id,
-                    job.local_date,
-                    job.channel_id,
-                    job.theme_id,
-                )
-                return PostOutcome(
-                    job.guild_id, job.local_date, PostStatus.EMPTY, channel_id=job.channel_id
-                )
-            theme = self._theme(job, story)
-            assert self.poster is not None  # start() or the constructor gave one
-            key = post_key(job)
-            found = None
-            if job.attempts > 1:
-                # An earlier attempt may have reached Discord unrecorded (a crash, a
-                # time-out): a post already there is recorded, not sent again.
-                since = max(job.due_at, job.claimed_at) - CLOCK_SKEW
-                found = await self.poster.find(job.channel_id, key, since)
-            message_id = found or await self.poster.post(
-                job.channel_id,
-                story,
-                theme,
-                post_nonce(job),
-                key,
-                hidden=await self._hides(job, story),
-            )
-        except PauseDelivery as pause:
-            log.warning(
-                "guild %s: daily story paused at channel %s: %s",
-                job.guild_id,
-                job.channel_id,
-                pause.reason,
-            )
-            return PostOutcome(
-                job.guild_id,
-                job.local_date,
-                PostStatus.PAUSED,
-                story_id=story.id if story else None,
-                channel_id=job.channel_id,
-                pause_reason=pause.reason,
-            )
-        except (RetryDelivery, TimeoutError) as passing:
-            return self._retry(job, story, passing)
-        except Exception:
-            log.exception(
-                "guild %s: daily post for %s to channel %s failed",
-                job.guild_id,
-                job.local_date,
-                job.channel_id,
-            )
-            return PostOutcome(
-                job.guild_id, job.local_date, PostStatus.FAILED, channel_id=job.channel_id
-            )
-        if found is None:
-            log.info(
-                "guild %s: posted the daily story %s for %s in channel %s (message %s)",
-                job.guild_id,
-                story.id,
-                job.local_date,
-                job.channel_id,
-                message_id,
-            )
-        else:
-            log.info(
-                "guild %s: an earlier try had posted the daily story for %s in channel %s "
-                "(message %s); recorded it instead of posting again",
-                job.guild_id,
-                job.local_date,
-                job.channel_id,
-                message_id,
-            )
-        return PostOutcome(
-            job.guild_id,
-            job.local_date,
-            PostStatus.SENT,
-            # The story found is the one an earlier try drew, not this try's draw.
-            story_id=story.id if found is None else job.story_id,
-            channel_id=job.channel_id,
-            message_id=message_id,
-        )
-
-    def _retry(self, job: Job, story: Story | None, error: BaseException) -> PostOutcome:
-        retry_at = to_unix(self.clock()) + backoff(job.attempts)
-        story_id = story.id if story else job.story_id
-        if retry_at > job.due_at + self.grace:
-            log.warning(
-                "guild %s: daily post for %s missed: channel %s kept failing (%s) for the "
-                "whole grace period",
-                job.guild_id,
-                job.local_date,
-                job.channel_id,
-                error,
-            )
-            return PostOutcome(
-                job.guild_id,
-                job.local_date,
-                PostStatus.MISSED,
-                story_id=story_id,
-                channel_id=job.channel_id,
-            )
-        log.info(
-            "guild %s: daily post for %s to channel %s failed for now (%s); attempt %s, "
-            "retrying at %s",
-            job.guild_id,
-            job.local_date,
-            job.channel_id,
-            error or type(error).__name__,
-            job.attempts,
-            retry_at,
-        )
-        return PostOutcome(
-            job.guild_id, job.local_date, PostStatus.PENDING, story_id=story_id, retry_at=retry_at
-        )
 
     async def _stories(self, jobs: list[Job]) -> list[Story | BaseException | None]:
         """The story of each job; an error in place of a story fails that post alone."""
@@ -380,11 +241,6 @@ class Scheduler:
         for n, story in zip(fresh, drawn, strict=True):
             found[n] = story
         return found
-
-    def _theme(self, job: Job, story: Story) -> Theme | None:
-        catalogue = self.selector.library.catalogue
-        theme_id = job.theme_id or story.primary_theme_id
-        return catalogue.get(theme_id) if theme_id else None
 
     async def _tell_moderators(self, job: Job, reason: str) -> None:
         if self._mod_channel is None:

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.delivery import PauseDelivery, RetryDelivery
+from bot.posting import BACKOFF_FIRST
 from bot.records import Story
-from bot.scheduler import BACKOFF_FIRST, Scheduler
+from bot.scheduler import Scheduler
 from bot.schedules import DailySchedules
 from bot.services import Services, open_services
 from bot.themes import Theme

@@ -8,7 +8,6 @@ out when the channel is set again or the bot starts.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import Coroutine
 from typing import Any
@@ -19,38 +18,20 @@ from discord.ext import commands
 
 from bot.client import ErrorPathItem, StoryBot, answer_error
 from bot.errors import DomainError
-from bot.submission_values import (
-    Draft,
-    Outcome,
-    Submission,
-    SubmissionRefused,
-)
+from bot.submission_values import Submission
 from cogs.submissions.cards import (
     STATUS_WORDS,
     actor,
-    findings_embed,
     jump_url,
     require_moderator,
-    returned_text_embed,
     theme_name,
 )
-from cogs.submissions.forms import (
-    ANONYMOUSLY,
-    FORM_ID,
-    HANDLED,
-    SubmitForm,
-    answers,
-    chosen_notes,
-    chosen_theme,
-)
+from cogs.submissions.drafts import NOT_TURNED_ON, DraftButton, Drafting
+from cogs.submissions.forms import FORM_ID, HANDLED, answers
 from cogs.submissions.moderation import Moderation, ModeratorButton
 
 log = logging.getLogger(__name__)
 
-NOT_TURNED_ON = (
-    "This server has not turned submissions on yet: a moderator needs to choose where they "
-    "go with `/settings moderation`."
-)
 LIST_LIMIT = 15
 
 
@@ -59,65 +40,6 @@ def _cog(interaction: discord.Interaction) -> Submissions:
     if not isinstance(cog, Submissions):
         raise RuntimeError("the Submissions cog is not loaded")
     return cog
-
-
-async def _respond(
-    interaction: discord.Interaction,
-    content: str,
-    *,
-    embeds: list[discord.Embed] | None = None,
-    view: discord.ui.View | None = None,
-) -> None:
-    """Answer in place on a button of an ephemeral message, or with a new ephemeral one."""
-    if interaction.response.is_done():  # deferred while the library is sketched
-        await interaction.edit_original_response(content=content, embeds=embeds or [], view=view)
-        return
-    if interaction.type == discord.InteractionType.component:
-        await interaction.response.edit_message(content=content, embeds=embeds or [], view=view)
-        return
-    extra: dict[str, Any] = {"view": view} if view is not None else {}
-    await interaction.response.send_message(content, embeds=embeds or [], ephemeral=True, **extra)
-
-
-class DraftButton(
-    ErrorPathItem,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"bs:draft:(?P<action>send|edit):(?P<id>[0-9]{1,18})",
-):
-    """Send anyway / Edit on the member's own ephemeral answer; the draft holds the text."""
-
-    def __init__(self, action: str, draft_id: int) -> None:
-        label, style = (
-            ("Send anyway", discord.ButtonStyle.primary)
-            if action == "send"
-            else ("Edit", discord.ButtonStyle.secondary)
-        )
-        super().__init__(
-            discord.ui.Button(label=label, style=style, custom_id=f"bs:draft:{action}:{draft_id}")
-        )
-        self.action = action
-        self.draft_id = draft_id
-
-    async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
-        cog = _cog(interaction)
-        draft = await cog.desk.draft(self.draft_id, interaction.user.id)
-        if draft is None:
-            raise DomainError(
-                "That draft is no longer here (it was sent, replaced or is over a week "
-                "old). Use `/submit` to start again."
-            )
-        if self.action == "edit":
-            await interaction.response.send_modal(cog.form(draft))
-        else:
-            await cog.send_draft(interaction, draft, confirmed=True)
-
-
-def draft_controls(draft_id: int, *, can_send: bool) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    if can_send:
-        view.add_item(DraftButton("send", draft_id))
-    view.add_item(DraftButton("edit", draft_id))
-    return view
 
 
 class WithdrawButton(
@@ -169,6 +91,7 @@ class Submissions(commands.Cog):
         services = bot.services
         self.desk = services.desk
         self.moderation = Moderation(bot, self.form_done)
+        self.drafting = Drafting(bot, self.moderation, self.form_done)
         self._tasks: set[asyncio.Task[None]] = set()
 
     def _spawn(self, name: str, work: Coroutine[Any, Any, None]) -> None:
@@ -198,89 +121,17 @@ class Submissions(commands.Cog):
 
     # -- the member's form ------------------------------------------------------------------
 
-    def form(self, draft: Draft | None) -> SubmitForm:
-        settings = self.bot.services.settings
-        return SubmitForm(
-            catalogue=self.bot.services.library.catalogue,
-            min_chars=settings.submission_min_chars,
-            max_chars=settings.submission_max_chars,
-            draft=draft,
-            on_done=self.form_done,
-        )
-
     async def form_done(self, interaction: discord.Interaction, kind: str, ref: int) -> None:
         """A form came back, from a live modal or (after a restart) from its data alone."""
         answered = answers(interaction)
         if kind == "submit":
-            await self.form_sent(interaction, answered, ref)
+            await self.drafting.form_sent(interaction, answered, ref)
         elif kind == "approve":
             await self.moderation.approved(interaction, answered, ref)
         elif kind == "reject":
             await self.moderation.rejected(interaction, answered, ref)
         else:
             await self.moderation.edited(interaction, answered, ref)
-
-    async def form_sent(
-        self, interaction: discord.Interaction, answered: dict[str, Any], replaces: int
-    ) -> None:
-        if interaction.guild_id is None:
-            raise DomainError("That only works inside a server.")
-        draft = Draft(
-            guild_id=interaction.guild_id,
-            member_id=interaction.user.id,
-            member_name=interaction.user.display_name,
-            body=str(answered.get("story") or ""),
-            theme_id=chosen_theme(answered, self.bot.services.library.catalogue),
-            notes=chosen_notes(answered),
-            anonymous=answered.get("credit") == ANONYMOUSLY,
-            consent=answered.get("consent") is True,
-        )
-        # Kept before any rule is checked: whatever happens next, the text is not lost.
-        draft_id = await self.desk.save_draft(draft)
-        if replaces and await self.desk.draft(replaces, interaction.user.id) is not None:
-            await self.desk.delete_draft(replaces)
-        await self.send_draft(interaction, dataclasses.replace(draft, id=draft_id), False)
-
-    async def send_draft(
-        self, interaction: discord.Interaction, draft: Draft, confirmed: bool
-    ) -> None:
-        settings = await self.bot.services.server_settings.moderation(draft.guild_id)
-        try:
-            if settings.mod_channel_id is None:
-                raise SubmissionRefused(NOT_TURNED_ON, draft.id)
-            if not self.desk.library_sketched.is_set():
-                # Its check waits for the library's sketches, longer than Discord's 3 s.
-                await interaction.response.defer(ephemeral=True, thinking=True)
-            outcome = await self.desk.send(draft, confirmed=confirmed)
-        except SubmissionRefused as refusal:
-            await _respond(
-                interaction,
-                refusal.message,
-                embeds=[returned_text_embed(draft)],
-                view=draft_controls(draft.id, can_send=False),
-            )
-            return
-        await self._answer_outcome(interaction, draft, outcome)
-
-    async def _answer_outcome(
-        self, interaction: discord.Interaction, draft: Draft, outcome: Outcome
-    ) -> None:
-        submission = outcome.submission
-        if submission is None:
-            await _respond(
-                interaction,
-                "Your story is saved but not sent yet.",
-                embeds=[findings_embed(outcome.findings)],
-                view=draft_controls(draft.id, can_send=True),
-            )
-            return
-        await _respond(
-            interaction,
-            f"Thank you. Your story is with this server's moderators (submission "
-            f"#{submission.id}). I'll send you a direct message when they decide; "
-            "`/submissions mine` shows where it is.",
-        )
-        await self.moderation.post_waiting_cards(submission.guild_id)
 
     # -- moderators' decisions ----------------------------------------------------------------
 
@@ -324,7 +175,7 @@ class Submissions(commands.Cog):
         if settings.mod_channel_id is None:
             raise DomainError(NOT_TURNED_ON)
         await self.desk.check_limits(interaction.guild_id, interaction.user.id)
-        await interaction.response.send_modal(self.form(None))
+        await interaction.response.send_modal(self.drafting.form(None))
 
     @submissions.command(name="pending")
     async def pending(self, interaction: discord.Interaction[StoryBot]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 import discord
 
@@ -21,6 +22,8 @@ from bot.textcheck import Finding
 from bot.themes import ThemeCatalogue
 from cogs.cards import noted_text
 from cogs.notes_ui import notes_said
+
+Part = TypeVar("Part")
 
 FIELD_LIMIT = 1024
 STATUS_COLOURS = {
@@ -202,3 +205,13 @@ async def require_moderator(interaction: discord.Interaction) -> int:
 
 def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+
+
+def cog_part(interaction: discord.Interaction, name: str, kind: type[Part]) -> Part:
+    """The Submissions cog's ``name`` part (its moderation, its drafting), which a button
+    acts through; a RuntimeError while the cog is not loaded."""
+    cog = interaction.client.get_cog("Submissions")  # type: ignore[attr-defined]
+    part = getattr(cog, name, None)
+    if not isinstance(part, kind):
+        raise RuntimeError("the Submissions cog is not loaded")
+    return part

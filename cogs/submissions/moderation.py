@@ -18,7 +18,14 @@ from bot.client import ErrorPathItem, StoryBot
 from bot.records import SubmissionStatus
 from bot.submission_values import NotPending, Submission
 from cogs.sent_once import CannotLook, find_own, send_once
-from cogs.submissions.cards import actor, card_embed, card_key, outcome_dm, require_moderator
+from cogs.submissions.cards import (
+    actor,
+    card_embed,
+    card_key,
+    cog_part,
+    outcome_dm,
+    require_moderator,
+)
 from cogs.submissions.forms import ApproveForm, EditForm, RejectForm, chosen_notes, chosen_theme
 
 log = logging.getLogger(__name__)
@@ -40,14 +47,6 @@ MODERATOR_BUTTONS = {
 FormDone = Callable[[discord.Interaction, str, int], Awaitable[None]]
 
 
-def _moderation(interaction: discord.Interaction) -> Moderation:
-    cog = interaction.client.get_cog("Submissions")  # type: ignore[attr-defined]
-    moderation = getattr(cog, "moderation", None)
-    if not isinstance(moderation, Moderation):
-        raise RuntimeError("the Submissions cog is not loaded")
-    return moderation
-
-
 class ModeratorButton(
     ErrorPathItem,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
@@ -67,7 +66,7 @@ class ModeratorButton(
 
     async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
         guild_id = await require_moderator(interaction)
-        moderation = _moderation(interaction)
+        moderation = cog_part(interaction, "moderation", Moderation)
         submission = await moderation.desk.in_guild(self.submission_id, guild_id)
         if not submission.pending:
             raise NotPending(submission)

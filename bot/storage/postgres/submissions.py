@@ -1,4 +1,4 @@
-"""SQL for drafts, submissions, the moderator cards' whereabouts and the text sketches."""
+"""SQL for drafts, submissions and the moderator cards' whereabouts (sketches: sketches.py)."""
 
 from __future__ import annotations
 
@@ -13,21 +13,12 @@ from bot.records import (
     SubmissionRecord,
     SubmissionStatus,
 )
-from bot.storage.postgres.database import PgDatabase
+from bot.storage.postgres.sketches import ADD_SKETCH_SQL, DROP_SKETCH_SQL, Sketches
 from bot.storage.rows import SUBMISSION_COLUMNS, like_pattern, submission_from
 
 _COUNTS_SQL = (
     "SELECT COUNT(*) FILTER (WHERE status = 'pending'), COUNT(*) FILTER (WHERE created_at >= $1) "
     "FROM submissions WHERE guild_id = $2 AND member_id = $3"
-)
-_ADD_SKETCH_SQL = (
-    "INSERT INTO text_sketches (hash, guild_id, source, ref_id) VALUES ($1, $2, $3, $4) "
-    "ON CONFLICT DO NOTHING"
-)
-_DROP_SKETCH_SQL = "DELETE FROM text_sketches WHERE source = $1 AND ref_id = $2"
-_MARK_SKETCHED_SQL = (
-    "INSERT INTO sketched_stories (story_id, digest) VALUES ($1, $2) "
-    "ON CONFLICT (story_id) DO UPDATE SET digest = excluded.digest"
 )
 # Advisory locks share one key space per database; this family is a member's submissions.
 _MEMBER_LOCK = 0x5355_424D
@@ -39,10 +30,7 @@ def _member_key(guild_id: int, member_id: int) -> int:
     return mixed - 2**64 if mixed >= 2**63 else mixed
 
 
-class SubmissionStore:
-    def __init__(self, db: PgDatabase) -> None:
-        self.db = db
-
+class SubmissionStore(Sketches):
     # -- drafts ---------------------------------------------------------------------------
 
     async def save_draft(self, draft: DraftRecord, *, prune_before: str) -> int:
@@ -124,7 +112,7 @@ class SubmissionStore:
                 )
             )
             await conn.executemany(
-                _ADD_SKETCH_SQL,
+                ADD_SKETCH_SQL,
                 [(h, new.guild_id, SketchSource.SUBMISSION.value, submission_id) for h in sketch],
             )
             await conn.execute("DELETE FROM submission_drafts WHERE id = $1", draft_id)
@@ -164,7 +152,7 @@ class SubmissionStore:
             )
             if changed and status != SubmissionStatus.APPROVED:
                 # Only waiting and published texts count as duplicates.
-                await conn.execute(_DROP_SKETCH_SQL, SketchSource.SUBMISSION.value, submission_id)
+                await conn.execute(DROP_SKETCH_SQL, SketchSource.SUBMISSION.value, submission_id)
         return bool(changed)
 
     async def approve(
@@ -224,9 +212,9 @@ class SubmissionStore:
             )
             if guild_id is None:
                 return False
-            await conn.execute(_DROP_SKETCH_SQL, SketchSource.SUBMISSION.value, submission_id)
+            await conn.execute(DROP_SKETCH_SQL, SketchSource.SUBMISSION.value, submission_id)
             await conn.executemany(
-                _ADD_SKETCH_SQL,
+                ADD_SKETCH_SQL,
                 [(h, guild_id, SketchSource.SUBMISSION.value, submission_id) for h in sketch],
             )
         return True
@@ -239,7 +227,7 @@ class SubmissionStore:
             await conn.execute(
                 "UPDATE submissions SET story_id = $1 WHERE id = $2", story_id, submission_id
             )
-            await conn.execute(_DROP_SKETCH_SQL, SketchSource.SUBMISSION.value, submission_id)
+            await conn.execute(DROP_SKETCH_SQL, SketchSource.SUBMISSION.value, submission_id)
             await self.sketch_stories([(story_id, guild_id, digest, sketch)])
 
     async def unfinished_decisions(self) -> list[SubmissionRecord]:
@@ -317,84 +305,6 @@ class SubmissionStore:
             limit,
         )
         return [submission_from(r) for r in rows]
-
-    # -- sketches -------------------------------------------------------------------------
-
-    async def sketch_candidates(
-        self, sketch: Sequence[int], guild_id: int, min_shared: int
-    ) -> list[tuple[SketchSource, int]]:
-        """(source, ref_id) of texts visible in ``guild_id`` sharing hashes with ``sketch``:
-        ``min_shared`` for a submission, one for a library story (which keeps only a few)."""
-        if not sketch:
-            return []
-        rows = await self.db.fetch(
-            "SELECT source, ref_id, COUNT(*) AS shared FROM text_sketches "
-            "WHERE hash = ANY($1::bigint[]) AND guild_id IN (0, $2) "
-            "GROUP BY source, ref_id "
-            "HAVING COUNT(*) >= CASE WHEN source = 'story' THEN 1 ELSE $3 END "
-            "ORDER BY shared DESC LIMIT 20",
-            list(sketch),
-            guild_id,
-            min_shared,
-        )
-        return [(SketchSource(r[0]), int(r[1])) for r in rows]
-
-    async def sketch_of(self, source: SketchSource, ref_id: int) -> list[int]:
-        rows = await self.db.fetch(
-            "SELECT hash FROM text_sketches WHERE source = $1 AND ref_id = $2",
-            source.value,
-            ref_id,
-        )
-        return [int(r[0]) for r in rows]
-
-    async def unsketched_stories(self, after: int, limit: int) -> list[tuple[int, int, str, str]]:
-        """(id, guild_id, body, digest) of active stories past id ``after`` whose sketch is
-        missing or old; called with the last id seen, so a pass reads the library once."""
-        rows = await self.db.fetch(
-            "SELECT s.id, s.guild_id, s.body, s.digest FROM stories s "
-            "LEFT JOIN sketched_stories k ON k.story_id = s.id "
-            "WHERE s.id > $1 AND s.active = 1 AND (k.digest IS NULL OR k.digest <> s.digest) "
-            "ORDER BY s.id LIMIT $2",
-            after,
-            limit,
-        )
-        return [(int(r[0]), int(r[1]), str(r[2]), str(r[3])) for r in rows]
-
-    async def sketch_stories(self, batch: Sequence[tuple[int, int, str, Sequence[int]]]) -> None:
-        """Store sketches of (story_id, guild_id, digest, hashes), a batch at a time."""
-        story = SketchSource.STORY.value
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "DELETE FROM text_sketches WHERE source = $1 AND ref_id = ANY($2::bigint[])",
-                story,
-                [story_id for story_id, _, _, _ in batch],
-            )
-            await conn.executemany(
-                _ADD_SKETCH_SQL,
-                [
-                    (h, guild_id, story, story_id)
-                    for story_id, guild_id, _, hashes in batch
-                    for h in hashes
-                ],
-            )
-            await conn.executemany(
-                _MARK_SKETCHED_SQL, [(story_id, digest) for story_id, _, digest, _ in batch]
-            )
-
-    async def library_mark(self) -> tuple[str, str | None]:
-        """(what the library looks like now, what it looked like at the last sketching)."""
-        files = await self.db.fetch("SELECT path, digest FROM data_files ORDER BY path")
-        top = await self.db.fetchval("SELECT COALESCE(MAX(id), 0) FROM stories")
-        now = ";".join(f"{p}={d}" for p, d in files) + f";max={top or 0}"
-        value = await self.db.fetchval("SELECT value FROM sketch_marks WHERE name = 'library'")
-        return now, (str(value) if value is not None else None)
-
-    async def set_library_mark(self, value: str) -> None:
-        await self.db.execute(
-            "INSERT INTO sketch_marks (name, value) VALUES ('library', $1) "
-            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            value,
-        )
 
     # -- the library, as submissions see it -----------------------------------------------
 
