@@ -18,6 +18,7 @@ from bot.services import open_services
 from bot.storage.postgres import listening
 from bot.storage.postgres.database import APPLICATION_NAME, open_postgres
 from bot.storage.postgres.library import LibraryStore
+from bot.storage.postgres.listening import Listener
 from tests.discord_bench.harness import FAKE_TOKEN, Bench, Reply
 from tests.discord_bench.payloads import GUILD_ID, MEMBER
 from tests.postgres import EmbeddedServer, PostgresTestServer, embedded_server, new_database
@@ -155,7 +156,7 @@ async def test_a_lost_listener_reconnects_and_reads_what_it_missed(
         # network blip would) and retires the story before it can be back: the notice goes
         # to nobody, and only reading everything again once back brings the change.
         async with open_postgres(url) as db:
-            other = LibraryStore(db)
+            other = LibraryStore(db, Listener(db.connect_listener))
             [(pid, story_id)] = await db.fetch(
                 "SELECT a.pid, s.id FROM pg_stat_activity a, stories s "
                 "WHERE a.application_name = $1 AND a.datname = current_database() "

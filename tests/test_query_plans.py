@@ -32,7 +32,7 @@ from tests.services_at import sqlite_db
 CHECKED = {
     **SERVING_QUERIES,
     **SCHEDULER_QUERIES,
-    "hidden_notes": (HIDDEN_NOTES_SQL, ("[1, 2]",)),
+    "hidden_notes": (HIDDEN_NOTES_SQL, (1,)),
     "preferences": (PREFERENCES_SQL, ("[1, 2]",)),
     **LETTER_QUERIES,
     "sketch_candidates": (
@@ -44,7 +44,7 @@ CHECKED = {
 PG_CHECKED: dict[str, tuple[str, tuple[Any, ...]]] = {
     **pg_library.SERVING_QUERIES,
     **pg_schedules.SCHEDULER_QUERIES,
-    "hidden_notes": (pg_guild_settings.HIDDEN_NOTES_SQL, ([1, 2],)),
+    "hidden_notes": (pg_guild_settings.HIDDEN_NOTES_SQL, (1,)),
     "preferences": (pg_preferences.PREFERENCES_SQL, ([1, 2],)),
     **pg_reports.LETTER_QUERIES,
     "sketch_candidates": (

@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.notes import DEFAULT_HIDDEN
 from bot.records import SubmissionStatus
 from bot.services import Services, open_services
+from bot.storage import held
 from bot.submission_values import Actor, Draft, NotPending
 from tests.discord_bench.harness import BenchClock
 from tests.services_at import settings_at
@@ -113,3 +115,31 @@ async def test_a_story_approved_in_one_process_is_served_and_counted_by_the_othe
         while (await second.library.counts(GUILD)).get(1, 0) != before + 1:
             assert time.monotonic() < deadline, "the other process never heard of it"
             await asyncio.sleep(0.02)
+
+
+async def test_preferences_and_hidden_notes_chosen_in_one_process_hold_in_the_other(
+    two: tuple[Services, Services], monkeypatch: pytest.MonkeyPatch
+):
+    first, second = two
+    # Both are held in memory, so that a /story reads neither. PostgreSQL tells the other
+    # process at once; SQLite processes sharing a file see it at their next reload, every
+    # RELOAD_AFTER seconds (a minute), here made short so the test need not wait a minute.
+    if second.storage.engine == "sqlite":
+        monkeypatch.setattr(held, "RELOAD_AFTER", 0.2)
+    assert (await second.preferences.of(MEMBER.id)).skipped == frozenset()
+    assert await second.server_settings.hidden_notes(GUILD) == DEFAULT_HIDDEN
+
+    await first.preferences.skip(MEMBER.id, ["death"])
+    await first.server_settings.set_hidden_notes(GUILD, ["cancer"])
+    # The process that saved them holds them at once.
+    assert (await first.preferences.of(MEMBER.id)).skipped == {"death"}
+    assert await first.server_settings.hidden_notes(GUILD) == {"cancer"}
+
+    deadline = time.monotonic() + 5
+    while (await second.preferences.of(MEMBER.id)).skipped != {"death"} or (
+        await second.server_settings.hidden_notes(GUILD) != {"cancer"}
+    ):
+        assert time.monotonic() < deadline, "the other process never heard of it"
+        await asyncio.sleep(0.02)
+    # A member who never chose anything still reads as the defaults.
+    assert (await second.preferences.of(MODERATORS[0].id)).skipped == frozenset()

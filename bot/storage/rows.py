@@ -87,12 +87,3 @@ def preferences_from(member_ids: Sequence[int], rows: Sequence[Any]) -> list[Mem
         for row in rows
     }
     return [found.get(member_id) or MemberPreferences(member_id) for member_id in member_ids]
-
-
-def hidden_notes_from(
-    guild_ids: Sequence[int], rows: Sequence[Any]
-) -> list[tuple[str, ...] | None]:
-    """Each server's chosen hidden notes from rows of (server, notes), in the order asked;
-    None for a server that never chose."""
-    found = {row[0]: decode_notes(row[1]) for row in rows}
-    return [found.get(guild_id) for guild_id in guild_ids]

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.notes import encode
+from bot.notes import decode, encode
 from bot.records import ModerationSettings
-from bot.storage.batching import Lookup
+from bot.storage.held import HeldRows
 from bot.storage.postgres.database import PgDatabase
-from bot.storage.rows import hidden_notes_from
+from bot.storage.postgres.listening import Listener
 
-# Read by every /story (for many servers at once): named for the query-plan test.
-HIDDEN_NOTES_SQL = (
-    "SELECT guild_id, notes FROM guild_hidden_notes WHERE guild_id = ANY($1::bigint[])"
-)
+HIDDEN_NOTES_SQL = "SELECT notes FROM guild_hidden_notes WHERE guild_id = $1"
+# Where a process says "this server's hidden notes changed" to the others.
+HIDDEN_NOTES_CHANNEL = "bedside_hidden_notes"
 
 
 class GuildSettingsStore:
-    def __init__(self, db: PgDatabase) -> None:
+    def __init__(self, db: PgDatabase, listener: Listener) -> None:
         self.db = db
-        self._hidden = Lookup(db, self._hidden_many, name="hidden-notes-lookups", runners=2)
+        self._hidden: HeldRows[int, tuple[str, ...]] = HeldRows(
+            self._all_hidden, self._one_hidden, name="servers' hidden notes"
+        )
+        listener.subscribe(
+            HIDDEN_NOTES_CHANNEL, lambda key: self._hidden.heard(int(key)), self._hidden.load
+        )
+
+    async def close(self) -> None:
+        await self._hidden.close()
 
     async def get(self, guild_id: int) -> ModerationSettings:
         row = await self.db.fetchrow(
@@ -47,16 +54,24 @@ class GuildSettingsStore:
     async def hidden_notes(self, guild_id: int) -> tuple[str, ...] | None:
         return await self._hidden.get(guild_id)
 
-    async def _hidden_many(self, guild_ids: Sequence[int]) -> list[tuple[str, ...] | None]:
-        rows = await self.db.fetch(HIDDEN_NOTES_SQL, list(set(guild_ids)))
-        return hidden_notes_from(guild_ids, rows)
+    async def _all_hidden(self) -> list[tuple[int, tuple[str, ...]]]:
+        rows = await self.db.fetch("SELECT guild_id, notes FROM guild_hidden_notes")
+        return [(row[0], decode(row[1])) for row in rows]
+
+    async def _one_hidden(self, guild_id: int) -> tuple[str, ...] | None:
+        notes = await self.db.fetchval(HIDDEN_NOTES_SQL, guild_id)
+        return None if notes is None else decode(notes)
 
     async def set_hidden_notes(self, guild_id: int, notes: Sequence[str], now: str) -> None:
-        await self.db.execute(
-            "INSERT INTO guild_hidden_notes (guild_id, notes, updated_at) VALUES ($1, $2, $3) "
-            "ON CONFLICT (guild_id) DO UPDATE SET notes = excluded.notes, "
-            "updated_at = excluded.updated_at",
-            guild_id,
-            encode(notes),
-            now,
-        )
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO guild_hidden_notes (guild_id, notes, updated_at) "
+                "VALUES ($1, $2, $3) ON CONFLICT (guild_id) DO UPDATE SET "
+                "notes = excluded.notes, updated_at = excluded.updated_at",
+                guild_id,
+                encode(notes),
+                now,
+            )
+            # In the transaction, so the others hear of it once the change is there to read.
+            await conn.execute("SELECT pg_notify($1, $2)", HIDDEN_NOTES_CHANNEL, str(guild_id))
+        self._hidden.put(guild_id, tuple(notes))

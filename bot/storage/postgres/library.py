@@ -45,7 +45,7 @@ POOLS_CHANNEL = "bedside_pools"
 
 
 class LibraryStore:
-    def __init__(self, db: PgDatabase) -> None:
+    def __init__(self, db: PgDatabase, listener: Listener) -> None:
         self.db = db
         self._draws: Coalescer[DrawAsk, Drawn | None] = Coalescer(
             lambda asks: draw_many(db, asks),
@@ -56,9 +56,8 @@ class LibraryStore:
         self.counts = PoolCounts(
             self._counts_page, self._guild_counts, read_hidden=self._hidden_counts
         )
-        self.listener = Listener(
-            db.connect_listener, POOLS_CHANNEL, self._pools_changed, self.counts.load
-        )
+        self.listener = listener
+        listener.subscribe(POOLS_CHANNEL, self._pools_changed, self.counts.load)
         self._refreshing: set[asyncio.Task[None]] = set()
         self._census = KeyCensus(db)
 
@@ -80,7 +79,8 @@ class LibraryStore:
             yield
 
     async def ready(self) -> None:
-        """The bundled library is in: hold the counts, and hear of other processes' changes."""
+        """The bundled library is in: hold the counts, and hear of other processes' changes
+        (to the library and to every store that subscribed to the listener)."""
         await self.counts.load()
         await self.listener.start()
 

@@ -29,23 +29,31 @@ Connect = Callable[[], Awaitable[asyncpg.Connection]]
 
 
 class Listener:
-    """LISTEN on ``channel``; ``on_notice`` gets each payload, ``on_back`` runs after a
-    reconnect. Neither may block: ``on_notice`` is called from the driver's callback."""
+    """One LISTEN connection for every channel a store subscribes to: ``on_notice`` gets
+    each payload of its channel, ``on_back`` runs after a reconnect. Neither may block:
+    ``on_notice`` is called from the driver's callback."""
 
-    def __init__(
+    def __init__(self, connect: Connect) -> None:
+        self._connect = connect
+        self._notices: dict[str, Callable[[str], None]] = {}
+        self._backs: list[Callable[[], Awaitable[None]]] = []
+        self._conn: asyncpg.Connection | None = None
+        self._reconnecting: asyncio.Task[None] | None = None
+        self._closing = False
+
+    def subscribe(
         self,
-        connect: Connect,
         channel: str,
         on_notice: Callable[[str], None],
         on_back: Callable[[], Awaitable[None]],
     ) -> None:
-        self._connect = connect
-        self._channel = channel
-        self._on_notice = on_notice
-        self._on_back = on_back
-        self._conn: asyncpg.Connection | None = None
-        self._reconnecting: asyncio.Task[None] | None = None
-        self._closing = False
+        """Hear ``channel`` from the start on (subscribe before :meth:`start`)."""
+        self._notices[channel] = on_notice
+        self._backs.append(on_back)
+
+    @property
+    def _channel(self) -> str:
+        return ", ".join(self._notices)
 
     @property
     def listening(self) -> bool:
@@ -58,15 +66,16 @@ class Listener:
     async def _open(self) -> None:
         conn = await self._connect()
         try:
-            await conn.add_listener(self._channel, self._heard)
+            for channel in self._notices:
+                await conn.add_listener(channel, self._heard)
         except BaseException:
             conn.terminate()
             raise
         conn.add_termination_listener(self._lost)
         self._conn = conn
 
-    def _heard(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        self._on_notice(payload)
+    def _heard(self, _conn: object, _pid: int, channel: str, payload: str) -> None:
+        self._notices[channel](payload)
 
     def _lost(self, conn: object) -> None:
         if self._closing or conn is not self._conn:
@@ -108,7 +117,8 @@ class Listener:
                 attempt,
             )
             try:
-                await self._on_back()
+                for on_back in self._backs:
+                    await on_back()
             except Exception:
                 log.warning(
                     "could not read what the PostgreSQL listener on %s missed; the periodic "

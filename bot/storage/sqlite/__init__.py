@@ -24,16 +24,20 @@ async def open_sqlite(
     """The stores on the database file at ``path`` (created and migrated if need be)."""
     async with open_database(path, checkpoint_every=checkpoint_every) as db:
         library = LibraryStore(db)
+        guild_settings = GuildSettingsStore(db)
+        preferences = PreferenceStore(db)
         try:
             yield Storage(
                 engine="sqlite",
                 library=library,
                 schedules=ScheduleStore(db),
                 submissions=SubmissionStore(db),
-                guild_settings=GuildSettingsStore(db),
-                preferences=PreferenceStore(db),
+                guild_settings=guild_settings,
+                preferences=preferences,
                 reports=ReportStore(db, library),
                 gateway=GatewayStore(db),
             )
         finally:
             await library.close()
+            await guild_settings.close()
+            await preferences.close()

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
-from bot.notes import encode
+from bot.notes import decode, encode
 from bot.records import ModerationSettings
-from bot.storage.batching import Lookup
-from bot.storage.rows import hidden_notes_from
+from bot.storage.held import HeldRows
 from bot.storage.sqlite.database import Database
 
-# Read by every /story (for many servers at once): named for the query-plan test.
-HIDDEN_NOTES_SQL = (
-    "SELECT guild_id, notes FROM guild_hidden_notes "
-    "WHERE guild_id IN (SELECT value FROM json_each(?))"
-)
+HIDDEN_NOTES_SQL = "SELECT notes FROM guild_hidden_notes WHERE guild_id = ?"
 
 
 class GuildSettingsStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._hidden = Lookup(db, self._hidden_many, name="hidden-notes-lookups")
+        self._hidden: HeldRows[int, tuple[str, ...]] = HeldRows(
+            self._all_hidden, self._one_hidden, name="servers' hidden notes"
+        )
+
+    async def close(self) -> None:
+        await self._hidden.close()
 
     async def get(self, guild_id: int) -> ModerationSettings:
         row = await self.db.fetchone(
@@ -47,9 +46,13 @@ class GuildSettingsStore:
     async def hidden_notes(self, guild_id: int) -> tuple[str, ...] | None:
         return await self._hidden.get(guild_id)
 
-    async def _hidden_many(self, guild_ids: Sequence[int]) -> list[tuple[str, ...] | None]:
-        rows = await self.db.fetchall(HIDDEN_NOTES_SQL, (json.dumps(sorted(set(guild_ids))),))
-        return hidden_notes_from(guild_ids, rows)
+    async def _all_hidden(self) -> list[tuple[int, tuple[str, ...]]]:
+        rows = await self.db.fetchall("SELECT guild_id, notes FROM guild_hidden_notes")
+        return [(row[0], decode(row[1])) for row in rows]
+
+    async def _one_hidden(self, guild_id: int) -> tuple[str, ...] | None:
+        row = await self.db.fetchone(HIDDEN_NOTES_SQL, (guild_id,))
+        return None if row is None else decode(row[0])
 
     async def set_hidden_notes(self, guild_id: int, notes: Sequence[str], now: str) -> None:
         async with self.db.transaction() as conn:
@@ -59,3 +62,4 @@ class GuildSettingsStore:
                 "updated_at = excluded.updated_at",
                 (guild_id, encode(notes), now),
             )
+        self._hidden.put(guild_id, tuple(notes))
