@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 
@@ -47,11 +46,11 @@ async def serve_story(
     only post the same card again; pressed on an older card, it says so instead.
     """
     services = interaction.client.services
-    counts, reader, hidden_notes = await asyncio.gather(
-        services.library.counts(interaction.guild_id or 0),
-        services.preferences.of(interaction.user.id),
-        services.server_settings.hidden_notes(interaction.guild_id),
-    )
+    # One after the other, not gathered: each is held in memory and nearly always answers
+    # without waiting, and three tasks a /story cost more than the three answers.
+    counts = await services.library.counts(interaction.guild_id or 0)
+    reader = await services.preferences.of(interaction.user.id)
+    hidden_notes = await services.server_settings.hidden_notes(interaction.guild_id)
     alone = counts.get(theme.id if theme else 0, 0) == 1
     if alone and another:
         raise DomainError(

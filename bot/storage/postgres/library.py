@@ -35,10 +35,12 @@ from bot.storage.rounds import Drawn, draw_live
 
 log = logging.getLogger(__name__)
 
-# The most draws one statement carries; draws asked for meanwhile wait for the next.
-DRAW_BATCH = 128
-# Batches of draws in flight at once, each on a connection of its own: a batch is two
-# round trips, and with one at a time the event loop would sit idle through both.
+# The most draws one statement carries; draws asked for meanwhile wait for the next. Under
+# load the members in flight reach their draw together, so a batch that took them all would
+# leave the event loop idle while it was away: about half of them lets one batch be in the
+# database while the loop answers the other.
+DRAW_BATCH = 50
+# Batches of draws in flight at once, each on a connection of its own.
 DRAW_RUNNERS = 2
 # The channel every process listens on for "this server's pools changed".
 POOLS_CHANNEL = "bedside_pools"
