@@ -61,7 +61,8 @@ def add_baseline(tree: app_commands.CommandTree) -> None:
     @app_commands.describe(theme="ignored")
     async def baseline(interaction: discord.Interaction, theme: str | None = None) -> None:
         await interaction.response.send_message(
-            embed=story_embed(FIXED_STORY, None), view=story_controls(interaction.client, 0)
+            embed=story_embed(FIXED_STORY, None, hidden=False),
+            view=story_controls(0, FIXED_STORY.id),
         )
 
     @baseline.autocomplete("theme")
