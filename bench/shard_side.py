@@ -44,7 +44,8 @@ def baseline() -> commands.AutoShardedBot:
     @app_commands.describe(theme="ignored")
     async def story(interaction: discord.Interaction, theme: str | None = None) -> None:
         await interaction.response.send_message(
-            embed=story_embed(FIXED_STORY, None), view=story_controls(interaction.client, 0)
+            embed=story_embed(FIXED_STORY, None, hidden=False),
+            view=story_controls(0, FIXED_STORY.id),
         )
 
     return bot

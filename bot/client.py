@@ -179,8 +179,7 @@ class StoryBot(commands.AutoShardedBot):
             shard_count=settings.shard_count,
             shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,
             # Memory must not grow with the servers' members and messages: the bot reads
-            # neither. What it keeps per server is the guild, its channels and roles, and
-            # its own member (discord.py always keeps that one), to check its permissions.
+            # neither. Of each server it keeps the bare guild (bot/guild_cache.py).
             member_cache_flags=discord.MemberCacheFlags.none(),
             max_messages=None,
             chunk_guilds_at_startup=False,
@@ -188,7 +187,7 @@ class StoryBot(commands.AutoShardedBot):
         )
         self.services = services
         self.identify_gate = IdentifyGate(services.storage.gateway)
-        # The servers' cache is most of the bot's memory: keep only what it reads.
+        # The servers' cache would be most of the bot's memory: keep only what it reads.
         guild_cache.install(self)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
 import aiohttp
@@ -21,12 +21,12 @@ from bot.schedules import DailyView
 from bot.themes import Theme
 from bot.timeparse import ZoneDirectory, format_time, parse_time, zone_abbreviation
 from cogs.cards import DEFAULT_COLOUR, story_embed
-from cogs.sent_once import CannotLook, find_own, missing_permission, send_once
+from cogs.channel_access import UNKNOWN_CHANNEL, Access, LookupFailed, asked, look
+from cogs.sent_once import CannotLook, find_own, send_once
 from cogs.stories import story_controls
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_CHANNEL = 10003
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
 # Messages read, from its claim on, looking for a post that may have been sent already: more
@@ -44,29 +44,22 @@ STATUS_WORDS = {
 }
 
 
-def check_channel(bot: StoryBot, guild_id: int, channel_id: int, what: str = "stories") -> None:
+async def check_channel(bot: StoryBot, channel_id: int, what: str = "stories") -> None:
     """Refuse a channel the bot cannot post ``what`` (embeds) in, naming what is missing.
 
     Shared by every command that chooses a channel for the bot to post in, so none accepts
     a channel whose every post would then fail with 403.
     """
-    guild = bot.get_guild(guild_id)
-    if guild is None or guild.me is None:
-        raise DomainError(
-            "I don't have this server's details yet, so I can't check my permissions. "
-            "Please try again in a minute."
-        )
-    channel = guild.get_channel(channel_id)
-    if channel is None:
+    access = await asked(bot, channel_id)
+    if access.deleted:
         raise DomainError(
             f"I can't see <#{channel_id}>. Give me the View Channel permission there, "
             "then try again."
         )
-    missing = missing_permission(channel, guild.me)
-    if missing is not None:
+    if access.missing is not None:
         raise DomainError(
-            f"I can't post {what} in <#{channel_id}>: I need the {missing} permission there. "
-            "Add it in the channel's settings, then try again."
+            f"I can't post {what} in <#{channel_id}>: I need the {access.missing} permission "
+            "there. Add it in the channel's settings, then try again."
         )
 
 
@@ -74,17 +67,12 @@ def deleted_reason(channel_id: int) -> str:
     return f"The channel <#{channel_id}> was deleted, or I can no longer find it."
 
 
-def cached_pause_reason(bot: StoryBot, guild_id: int, channel_id: int) -> str | None:
-    """Why a daily post to ``channel_id`` would fail and pause, as the gateway's cache tells
-    it (the sentence a pause gives), or None: nothing wrong, or the server is not cached."""
-    guild = bot.get_guild(guild_id)
-    if guild is None or guild.me is None:
-        return None
-    channel = guild.get_channel(channel_id)
-    if channel is None:
+def pause_reason(access: Access, channel_id: int) -> str | None:
+    """Why a daily post to ``channel_id`` would fail and pause, as Discord says it now (the
+    sentence a pause gives), or None."""
+    if access.deleted:
         return deleted_reason(channel_id)
-    missing = missing_permission(channel, guild.me)
-    return None if missing is None else lost_reason(missing, channel_id)
+    return None if access.missing is None else lost_reason(access.missing, channel_id)
 
 
 def lost_reason(permission: str, channel_id: int) -> str:
@@ -138,17 +126,14 @@ class DiscordPoster:
     def __init__(self, bot: StoryBot) -> None:
         self.bot = bot
 
-    def _pause_reason(
-        self, channel_id: int, guild_id: int | None, error: discord.HTTPException
-    ) -> str:
+    async def _pause_reason(self, channel_id: int, error: discord.HTTPException) -> str:
         if error.code == UNKNOWN_CHANNEL:
             return deleted_reason(channel_id)
-        guild = self.bot.get_guild(guild_id) if guild_id else None
-        channel = guild.get_channel(channel_id) if guild else None
-        if guild is not None and guild.me is not None and channel is not None:
-            missing = missing_permission(channel, guild.me)
-            if missing is not None:
-                return lost_reason(missing, channel_id)
+        with contextlib.suppress(LookupFailed):
+            # Discord's refusal decides; the look only says which permission went.
+            reason = pause_reason(await look(self.bot, channel_id), channel_id)
+            if reason is not None:
+                return reason
         if error.code == MISSING_ACCESS:
             return lost_reason("View Channel", channel_id)
         return (
@@ -156,26 +141,24 @@ class DiscordPoster:
             "(View Channel, Send Messages, Embed Links or Read Message History)."
         )
 
-    def _guild_of(self, channel_id: int) -> int | None:
-        return getattr(getattr(self.bot.get_channel(channel_id), "guild", None), "id", None)
-
-    @contextlib.contextmanager
-    def _answers(self, channel_id: int) -> Iterator[None]:
+    @contextlib.asynccontextmanager
+    async def _answers(self, channel_id: int) -> AsyncIterator[None]:
         """Discord's refusals as the scheduler's: pause for good, or retry later."""
         try:
             yield
         except discord.NotFound as error:
             if error.code == UNKNOWN_CHANNEL:
-                reason = self._pause_reason(channel_id, self._guild_of(channel_id), error)
-                raise PauseDelivery(reason) from error
+                raise PauseDelivery(await self._pause_reason(channel_id, error)) from error
             raise
         except discord.Forbidden as error:
             if error.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
-                reason = self._pause_reason(channel_id, self._guild_of(channel_id), error)
-                raise PauseDelivery(reason) from error
+                raise PauseDelivery(await self._pause_reason(channel_id, error)) from error
             raise
         except discord.DiscordServerError as error:
             raise RetryDelivery(f"Discord answered {error.status}") from error
+        except LookupFailed as error:
+            # Not knowing whether the bot may read there is no reason to stop posting.
+            raise RetryDelivery(f"Discord didn't answer a look ({error})") from error
         except (aiohttp.ClientError, OSError) as error:
             raise RetryDelivery(type(error).__name__) from error
 
@@ -192,7 +175,7 @@ class DiscordPoster:
         embed = story_embed(story, theme, hidden=hidden)
         if key is not None:
             embed.set_footer(text="\n".join(p for p in (story.credit_line, key) if p))
-        with self._answers(channel_id):
+        async with self._answers(channel_id):
             return await send_once(
                 self.bot,
                 channel_id,
@@ -204,7 +187,7 @@ class DiscordPoster:
     async def find(self, channel_id: int, key: str, since: int) -> int | None:
         if self.bot.user is None:
             raise RetryDelivery("not logged in yet")
-        with self._answers(channel_id):
+        async with self._answers(channel_id):
             try:
                 return await find_own(
                     self.bot, channel_id, key, datetime.fromtimestamp(since, UTC), LOOK_BACK
@@ -225,7 +208,7 @@ class DiscordPoster:
 
 
 class TextChannelOption(app_commands.Transformer):
-    """A text or announcement channel, as Discord resolved it (the cache may lack it)."""
+    """A text or announcement channel, as Discord resolved it (the bot keeps no channels)."""
 
     @property
     def type(self) -> discord.AppCommandOptionType:
@@ -286,7 +269,7 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
         chosen = None
         if theme is not None and theme.strip():
             chosen = self.bot.services.library.catalogue.resolve(theme)
-        check_channel(self.bot, interaction.guild_id, channel.id)
+        await check_channel(self.bot, channel.id)
         view = await self.schedules.set(
             guild_id=interaction.guild_id,
             channel_id=channel.id,
@@ -340,7 +323,7 @@ class Daily(commands.GroupCog, group_name="daily", group_description="A story ev
         permission pauses the schedule the same way, so nothing promises a post that fails."""
         if not schedule.active:
             return None
-        reason = cached_pause_reason(self.bot, schedule.guild_id, schedule.channel_id)
+        reason = pause_reason(await asked(self.bot, schedule.channel_id), schedule.channel_id)
         if reason is not None and schedule.paused_reason is None:
             await self.schedules.pause(schedule.guild_id, reason)
         return reason

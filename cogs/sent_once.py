@@ -15,34 +15,17 @@ import discord
 from discord.http import handle_message_parameters
 
 from bot.client import StoryBot
-
-# What the bot needs in a channel it posts in, in the order a member should fix it.
-NEEDED = (
-    ("view_channel", "View Channel"),
-    ("send_messages", "Send Messages"),
-    ("embed_links", "Embed Links"),
-    # To find its own post again before retrying one a crash may have sent already.
-    ("read_message_history", "Read Message History"),
-)
+from cogs.channel_access import look
 
 
 class CannotLook(Exception):
-    """The bot's own cache says it lacks ``permission`` there: Discord would answer a
-    reader without Read Message History with no messages, so a look would find nothing and
-    the message would go out twice."""
+    """Discord says the bot lacks ``permission`` in the channel: a reader without Read
+    Message History gets no messages, not a refusal, so a look would find nothing and the
+    message would go out twice."""
 
     def __init__(self, permission: str) -> None:
         super().__init__(permission)
         self.permission = permission
-
-
-def missing_permission(channel: discord.abc.GuildChannel, me: discord.Member) -> str | None:
-    """The first permission the bot lacks in ``channel``, by its name in Discord's settings."""
-    permissions = channel.permissions_for(me)
-    for attribute, name in NEEDED:
-        if not getattr(permissions, attribute):
-            return name
-    return None
 
 
 async def send_once(
@@ -69,20 +52,27 @@ async def send_once(
 
 
 async def find_own(
-    bot: StoryBot, channel_id: int, key: str, since: datetime, limit: int
+    bot: StoryBot,
+    channel_id: int,
+    key: str,
+    since: datetime,
+    limit: int,
+    *,
+    dm: bool = False,
 ) -> int | None:
     """The id of the bot's own message in the channel whose footer ends with ``key``, among
-    the first ``limit`` sent from ``since`` on, or None. Raises :class:`CannotLook` when the
-    cache shows the bot cannot read there, and discord.py's errors as they come."""
+    the first ``limit`` sent from ``since`` on, or None. In a server's channel (not a
+    ``dm``, where the bot always reads its own) Discord is asked first whether the bot may
+    read there: raises :class:`CannotLook` if not, :class:`cogs.channel_access.LookupFailed`
+    if Discord does not answer, and discord.py's errors as they come."""
     me = bot.user
     if me is None:
         raise RuntimeError("not logged in yet")
-    channel = bot.get_channel(channel_id)
-    guild = getattr(channel, "guild", None)
-    if channel is not None and guild is not None and guild.me is not None:
-        missing = missing_permission(channel, guild.me)  # type: ignore[arg-type]
-        if missing is not None:
-            raise CannotLook(missing)
+    if not dm:
+        access = await look(bot, channel_id)
+        # A deleted channel is left to the read below, which Discord refuses as deleted.
+        if not access.deleted and access.missing is not None:
+            raise CannotLook(access.missing)
     target = bot.get_partial_messageable(channel_id)
     after = discord.Object(discord.utils.time_snowflake(since))
     async for message in target.history(limit=limit, after=after, oldest_first=True):

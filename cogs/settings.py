@@ -155,7 +155,7 @@ class Settings(
                 "Please choose the channel where submissions should wait for the moderators."
             )
         # The same check as /daily set: a channel whose every card would fail is refused.
-        check_channel(self.bot, guild_id, channel_id, "submission cards")
+        await check_channel(self.bot, channel_id, "submission cards")
         after = await services.server_settings.set_moderation(
             guild_id, channel_id, role.id if role else None, clear_role=clear_role
         )

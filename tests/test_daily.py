@@ -111,6 +111,7 @@ async def test_a_deleted_channel_pauses_the_schedule_and_show_says_why(bench: Be
     assert bench.expect_rejection().code == 10003
 
     show = await bench.slash("daily show", user=ADMIN)
+    assert bench.expect_rejection().code == 10003  # show looked: still gone
     assert "paused" in show.text
     assert "was deleted" in show.text
     assert "`/daily set`" in show.text
@@ -130,7 +131,6 @@ async def test_a_lost_permission_pauses_naming_it_and_set_again_resumes(bench: B
     bench.join_guild()
     await set_daily(bench)
     bench.discord.channels[CHANNEL_ID].bot_permissions &= ~SEND_MESSAGES
-    bench.update_channel(CHANNEL_ID)
     bench.clock.advance(hours=1)
     await scheduler(bench).run_due()
     assert bench.expect_rejection().code == 50013
@@ -140,7 +140,6 @@ async def test_a_lost_permission_pauses_naming_it_and_set_again_resumes(bench: B
     refused = await set_daily(bench)
     assert "I need the Send Messages permission" in refused.text
     bench.discord.channels[CHANNEL_ID].bot_permissions |= SEND_MESSAGES
-    bench.update_channel(CHANNEL_ID)
     resumed = await set_daily(bench)
     assert "**Status:** paused" not in resumed.text
     assert "**Next story:** Tuesday 3 March 2026, 09:00" in resumed.text
@@ -185,8 +184,8 @@ async def test_set_refuses_a_channel_the_bot_cannot_post_a_card_in(bench: Bench)
     assert reply.ephemeral
     assert "I need the Embed Links permission" in reply.text
     bench.discord.channels[CHANNEL_ID].bot_permissions &= ~VIEW_CHANNEL
-    bench.update_channel(CHANNEL_ID)
     reply = await set_daily(bench)
+    assert bench.expect_rejection().code == 50001  # Discord won't show the bot the channel
     assert "I need the View Channel permission" in reply.text
     show = await bench.slash("daily show", user=ADMIN)
     assert "no daily story yet" in show.text
@@ -295,6 +294,7 @@ async def test_show_sees_a_deleted_channel_and_pauses_as_the_scheduler_would(ben
 
     show = await bench.slash("daily show", user=ADMIN)
 
+    assert bench.expect_rejection().code == 10003  # the look that found it gone
     assert "**Status:** paused. The channel" in show.text and "was deleted" in show.text
     assert "**Next story:**" not in show.text
     asked = len(bench.discord.requests)
@@ -302,14 +302,15 @@ async def test_show_sees_a_deleted_channel_and_pauses_as_the_scheduler_would(ben
     assert (await scheduler(bench).run_due()).claimed == 0
     assert len(bench.discord.requests) == asked  # nothing was sent to the deleted channel
     tested = await bench.slash("daily test", user=ADMIN)
+    assert bench.expect_rejection().code == 10003
     assert tested.ephemeral and "was deleted" in tested.text
 
 
 async def test_a_failed_test_post_pauses_the_daily_story_and_says_why(bench: Bench):
     bench.join_guild()
     await set_daily(bench)
-    # Discord refuses, though the bot has not heard of the change yet.
-    bench.discord.channels[CHANNEL_ID].bot_permissions &= ~EMBED_LINKS
+    # Taken away between the bot's look and its post: Discord refuses the post.
+    bench.discord.fail_next("POST", f"/channels/{CHANNEL_ID}/messages", 403, 50013)
 
     tested = await bench.slash("daily test", user=ADMIN)
 
@@ -326,7 +327,6 @@ async def test_show_sees_a_lost_permission_before_the_post_fails(bench: Bench):
     bench.join_guild()
     await set_daily(bench)
     bench.discord.channels[CHANNEL_ID].bot_permissions &= ~SEND_MESSAGES
-    bench.update_channel(CHANNEL_ID)
 
     show = await bench.slash("daily show", user=ADMIN)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -81,9 +82,9 @@ async def test_a_crash_mid_send_posts_once_within_seconds_of_the_restart(bench: 
     assert len(story_posts(bench)) == 2
 
 
-async def test_a_retry_after_a_lost_answer_finds_the_post_and_sends_no_second(bench: Bench):
-    # Discord kept the post but its answer was lost (a 502 from a proxy, say): the retry,
-    # long after any nonce window, looks first.
+async def lose_the_answer(bench: Bench) -> list[dict[str, Any]]:
+    """The 09:00 post sent, and recorded as a pending retry as if its answer had been lost;
+    the post in the channel. Discord's nonce window is set to nothing."""
     bench.discord.nonces.window = 0
     bench.join_guild()
     await set_daily(bench)
@@ -91,13 +92,20 @@ async def test_a_retry_after_a_lost_answer_finds_the_post_and_sends_no_second(be
     await scheduler(bench).run_due()
     first = story_posts(bench)
     assert len(first) == 1
-    # Make the bot believe the send failed: record the post as a pending retry.
     assert bench.services is not None
-    drawn = await sql_rows(bench.services, "SELECT story_id FROM daily_posts")
     await sql_rows(
         bench.services,
         "UPDATE daily_posts SET status = 'pending', message_id = NULL, retry_at = 0",
     )
+    return first
+
+
+async def test_a_retry_after_a_lost_answer_finds_the_post_and_sends_no_second(bench: Bench):
+    # Discord kept the post but its answer was lost (a 502 from a proxy, say): the retry,
+    # long after any nonce window, looks first.
+    first = await lose_the_answer(bench)
+    assert bench.services is not None
+    drawn = await sql_rows(bench.services, "SELECT story_id FROM daily_posts")
     bench.clock.advance(minutes=30)
     await scheduler(bench).run_due()
     assert story_posts(bench) == first

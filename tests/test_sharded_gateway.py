@@ -147,9 +147,11 @@ async def test_a_shard_holding_too_many_servers_stops_start_up_in_one_sentence(t
     ]
 
 
-async def test_daily_set_checks_permissions_from_the_servers_the_shard_was_sent(tmp_path, database):
-    # No member cache and no chunking: the bot knows its own member of each server, with
-    # the roles and channels of GUILD_CREATE, and that is all /daily set needs.
+async def test_daily_set_asks_discord_though_the_bot_keeps_nothing_of_its_servers(
+    tmp_path, database
+):
+    # The shard was sent every server with its channels and roles; the bot keeps the bare
+    # server, and a channel's change on the gateway costs it nothing. /daily set asks.
     env = {**database, "SHARD_COUNT": "3"}
     async with ShardedBench(tmp_path, env=env, guilds=GUILDS) as bench:
         guild_id = GUILDS[2]
@@ -157,12 +159,11 @@ async def test_daily_set_checks_permissions_from_the_servers_the_shard_was_sent(
         options = {"channel": ChannelRef(channel.id), "time": "9am", "timezone": "UTC"}
         reply = await bench.slash("daily set", user=ADMIN, where=where(guild_id), **options)
         assert "09:00 (UTC)" in reply.text
-        guild = bench.bot.get_guild(guild_id) if bench.bot else None
-        assert guild is not None and list(guild.members) == [guild.me]
         channel.bot_permissions &= ~EMBED_LINKS
-        bench.discord.channels[channel.id] = channel
         await bench.gateway.deliver("CHANNEL_UPDATE", channel_json(channel))
         await bench.gateway.synced(bench.gateway.session_of(shard_of(guild_id, 3)))
+        guild = bench.bot.get_guild(guild_id) if bench.bot else None
+        assert guild is not None and list(guild.channels) == list(guild.roles) == []
         refused = await bench.slash("daily set", user=ADMIN, where=where(guild_id), **options)
         assert refused.ephemeral
         assert "I need the Embed Links permission there" in refused.text

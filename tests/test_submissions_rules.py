@@ -233,6 +233,7 @@ async def test_lost_permission_then_restart_posts_the_waiting_cards(bench: Bench
     assert bench.expect_rejection().code in (50001, 50013)
     assert cards(bench) == []
     setting_again = await turn_on(bench)  # still no permission: the admin is told
+    assert bench.expect_rejection().code == 50001  # the look at the channel
     assert "I need the View Channel permission there" in setting_again.content
 
     bench.discord.channels[MOD_CHANNEL].bot_permissions = (1 << 10) | (1 << 11) | (1 << 14)

@@ -17,6 +17,7 @@ import discord
 from bot.client import ErrorPathItem, StoryBot
 from bot.records import SubmissionStatus
 from bot.submission_values import NotPending, Submission
+from cogs.channel_access import LookupFailed
 from cogs.sent_once import CannotLook, find_own, send_once
 from cogs.submissions.cards import (
     actor,
@@ -143,6 +144,15 @@ class Moderation:
                 channel_id,
             )
             return False
+        except LookupFailed:
+            log.warning(
+                "guild %s: the card of submission %s waits: Discord didn't answer when I "
+                "checked whether I may read channel %s",
+                submission.guild_id,
+                submission.id,
+                channel_id,
+            )
+            return False
         except discord.HTTPException as error:
             log.warning(
                 "guild %s: could not post the card of submission %s in channel %s (%s %s); "
@@ -226,7 +236,9 @@ class Moderation:
             found = None
             if submission.dm_status == SENDING:
                 since = datetime.fromisoformat(submission.decided_at or submission.created_at)
-                found = await find_own(self.bot, channel.id, key, since - CLOCK_SKEW, LOOK_BACK)
+                found = await find_own(
+                    self.bot, channel.id, key, since - CLOCK_SKEW, LOOK_BACK, dm=True
+                )
             if found is None:
                 await self.desk.record_dm(submission.id, SENDING)
                 await send_once(

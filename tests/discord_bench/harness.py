@@ -354,8 +354,8 @@ class Bench:
         """Send the bot a GUILD_CREATE for ``guild_id`` built from FakeDiscord's channels,
         as the gateway does when the bot joins or starts; repeated after every restart.
 
-        Without it the bot has no guild cache (the default); with it, the bot's computed
-        channel permissions agree with what FakeDiscord enforces."""
+        Without it the bot knows no server (the default); it keeps no more than the
+        bare server either way (bot/guild_cache.py)."""
         if guild_id not in self.joined_guilds:
             self.joined_guilds.append(guild_id)
         self._guild_create(guild_id)
@@ -363,26 +363,22 @@ class Bench:
     def _guild_create(self, guild_id: int) -> None:
         from tests.discord_bench.guilds import guild_create
 
-        assert self.bot is not None, "the bot is not running"
-        self.bot._connection.parse_guild_create(guild_create(self.discord, guild_id))
+        self._gateway_event("GUILD_CREATE", guild_create(self.discord, guild_id))
 
-    def update_channel(self, channel_id: int) -> None:
-        """Tell the bot (CHANNEL_UPDATE) that a channel changed in FakeDiscord, e.g. after a
-        test took a permission away with ``bench.discord.channels[id].bot_permissions``."""
-        from tests.discord_bench.guilds import channel_json
-
+    def _gateway_event(self, event: str, data: dict[str, Any]) -> None:
+        """Hand the bot a gateway event as its connection would: through discord.py's
+        parser for it, as the bot replaced or wrapped it (bot/guild_cache.py)."""
         assert self.bot is not None, "the bot is not running"
-        self.bot._connection.parse_channel_update(channel_json(self.discord.channels[channel_id]))
+        self.bot._connection.parsers[event](data)
 
     def delete_channel(self, channel_id: int) -> None:
         """Delete a channel in FakeDiscord and tell the bot (CHANNEL_DELETE), as Discord
         does when a server admin deletes it."""
         from tests.discord_bench.guilds import channel_json
 
-        assert self.bot is not None, "the bot is not running"
         deleted = channel_json(self.discord.channels[channel_id])
         self.discord.delete_channel(channel_id)
-        self.bot._connection.parse_channel_delete(deleted)
+        self._gateway_event("CHANNEL_DELETE", deleted)
 
 
 def _find_component(components: list[dict[str, Any]], custom_id: str) -> dict[str, Any]:

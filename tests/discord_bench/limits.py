@@ -15,12 +15,15 @@ IS_COMPONENTS_V2 = 1 << 15
 # The message Discord gives with each error code the bench answers.
 ERROR_MESSAGES = {
     10003: "Unknown Channel",
+    10004: "Unknown Guild",
+    10007: "Unknown Member",
     10008: "Unknown Message",
     10062: "Unknown interaction",
     10015: "Unknown Webhook",
     40060: "Interaction has already been acknowledged.",
     50006: "Cannot send an empty message",
     50007: "Cannot send messages to this user",
+    50001: "Missing Access",
     50013: "Missing Permissions",
     50035: "Invalid Form Body",
 }

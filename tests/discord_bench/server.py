@@ -96,6 +96,10 @@ class Channel:
     # Permissions the bot has in the channel; tests take them away.
     bot_permissions: int = BOT_DEFAULT_PERMISSIONS
     dm_user: int | None = None
+    # The overwrites Discord gives for the channel; None: the one guilds.py derives from
+    # ``bot_permissions``. A test that sets them keeps them agreeing with ``bot_permissions``,
+    # which is what the stand-in enforces.
+    overwrites: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -134,6 +138,14 @@ class FakeDiscord:
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.command_puts: dict[str, int] = {}
         self.closed_dms: set[int] = set()
+        # A server's roles beyond @everyone and the bot's own (guilds.py): with
+        # ``bot_member`` and ``Channel.overwrites``, how a test gives or takes permissions.
+        self.roles: dict[int, list[dict[str, Any]]] = {}
+        # What the bot's member in a server has beyond its own role: more ``roles``, a
+        # ``communication_disabled_until``.
+        self.bot_member: dict[int, dict[str, Any]] = {}
+        # A server's owner, where a test makes it the bot (guilds.py has one otherwise).
+        self.owners: dict[int, int] = {}
         self.dm_channels: dict[int, int] = {}
         self.failures: dict[tuple[str, str], list[tuple[int, int]]] = {}
         self._runner: web.AppRunner | None = None
@@ -273,6 +285,9 @@ class FakeDiscord:
         return await handler(request, parts, body)
 
     def _route(self, method: str, parts: list[str]) -> Any:
+        # access.py builds its payloads with guilds.py, which needs this module's names.
+        from tests.discord_bench import access
+
         table = {
             ("GET", "users/@me"): self._get_me,
             ("GET", "oauth2/applications/@me"): self._get_app,
@@ -286,7 +301,9 @@ class FakeDiscord:
             ("PUT", "applications/*/guilds/*/commands"): self._put_commands,
             ("GET", "applications/*/commands"): self._get_commands,
             ("GET", "applications/*/guilds/*/commands"): self._get_commands,
-            ("GET", "channels/*"): self._get_channel,
+            ("GET", "channels/*"): functools.partial(access.get_channel, self),
+            ("GET", "guilds/*/roles"): functools.partial(access.get_roles, self),
+            ("GET", "guilds/*/members/*"): functools.partial(access.get_member, self),
             ("POST", "channels/*/messages"): self._post_message,
             ("GET", "channels/*/messages"): functools.partial(get_messages, self),
             ("PATCH", "channels/*/messages/*"): self._edit_message,
@@ -538,12 +555,6 @@ class FakeDiscord:
         if channel.bot_permissions & needs != needs:
             return self._error(request, body, 403, 50013, [])
         return channel
-
-    async def _get_channel(self, request: web.Request, parts: list[str], body: Any) -> web.Response:
-        channel = self._channel_or_error(request, int(parts[1]), body, VIEW_CHANNEL)
-        if isinstance(channel, web.Response):
-            return channel
-        return _json(self._channel_json(channel))
 
     async def _post_message(
         self, request: web.Request, parts: list[str], body: Any
