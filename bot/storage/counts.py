@@ -8,15 +8,12 @@ story, so holding them costs about 16 bytes a pool: a few MB for 20,000 servers.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 from array import array
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot.records import BUNDLED
-
-log = logging.getLogger(__name__)
+from bot.storage.background import Background
 
 # Writes in this process update the counts at once. Another process's writes (a second
 # bot on the same SQLite file, a shard process on PostgreSQL that does not pass changes
@@ -56,7 +53,7 @@ class PoolCounts:
         # guild -> theme -> live stories hidden there (by a report): few, so plain dicts.
         self._hidden: dict[int, dict[int, int]] = {}
         self._loaded_at: float | None = None
-        self._reload: asyncio.Task[None] | None = None
+        self._background = Background("story counts")
 
     async def load(self) -> None:
         """Read every pool's count (at start-up, then now and then in the background)."""
@@ -104,7 +101,8 @@ class PoolCounts:
         if self._loaded_at is None:
             await self.load()
         elif time.monotonic() - (self._loaded_at or 0.0) > self._reload_after:
-            self._reload_in_background()
+            self._loaded_at = time.monotonic()  # one reload a period, even if it fails
+            self._background.reload(self.load)
         counts = dict(self._bundled)
         own = self._own.get(guild_id) if guild_id != BUNDLED else None
         if own:
@@ -114,14 +112,12 @@ class PoolCounts:
             counts[theme_id] = max(0, counts.get(theme_id, 0) - live)
         return counts
 
-    def _reload_in_background(self) -> None:
-        if self._reload is not None and not self._reload.done():
-            return
-        self._loaded_at = time.monotonic()  # one reload at a time, even if it fails
-        self._reload = asyncio.create_task(self._reload_quietly(), name="story-counts")
+    def heard(self, guild_id: int) -> None:
+        """Another process said ``guild_id``'s counts changed: read them again, in the
+        background (the listener that calls this must not wait)."""
+        self._background.run(
+            self.refresh(guild_id), f"guild {guild_id}: could not reload the story counts"
+        )
 
-    async def _reload_quietly(self) -> None:
-        try:
-            await self.load()
-        except Exception:
-            log.exception("could not reload the story counts; keeping the ones held")
+    async def close(self) -> None:
+        await self._background.close()

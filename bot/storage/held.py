@@ -11,14 +11,12 @@ SQLite processes sharing a file see each other's writes at the next reload, at m
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Generic, TypeVar
 
+from bot.storage.background import Background
 from bot.storage.counts import RELOAD_AFTER
-
-log = logging.getLogger(__name__)
 
 Key = TypeVar("Key")
 Value = TypeVar("Value")
@@ -40,13 +38,14 @@ class HeldRows(Generic[Key, Value]):
         self._rows: dict[Key, Value] | None = None
         self._loaded_at = 0.0
         self._loading: asyncio.Task[None] | None = None
-        self._refreshing: set[asyncio.Task[None]] = set()
+        self._background = Background(name)
 
     async def get(self, key: Key) -> Value | None:
         if self._rows is None:
             await self._first_load()
         elif time.monotonic() - self._loaded_at > RELOAD_AFTER:
-            self._reload_in_background()
+            self._loaded_at = time.monotonic()  # one reload a period, even if it fails
+            self._background.reload(self.load)
         assert self._rows is not None
         return self._rows.get(key)
 
@@ -68,23 +67,13 @@ class HeldRows(Generic[Key, Value]):
     def heard(self, key: Key) -> None:
         """Another process said it changed ``key``: read it again, in the background (the
         listener that calls this must not wait)."""
-        task = asyncio.get_running_loop().create_task(
-            self._refresh_quietly(key), name=f"{self._name}-refresh"
-        )
-        self._refreshing.add(task)
-        task.add_done_callback(self._refreshing.discard)
-
-    async def _refresh_quietly(self, key: Key) -> None:
-        try:
-            await self.refresh(key)
-        except Exception:
-            log.warning("could not reload the %s for %s", self._name, key, exc_info=True)
+        self._background.run(self.refresh(key), f"could not reload the {self._name} for {key}")
 
     async def close(self) -> None:
-        tasks = [*self._refreshing, *([self._loading] if self._loading else [])]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._background.close()
+        if self._loading is not None:
+            self._loading.cancel()
+            await asyncio.gather(self._loading, return_exceptions=True)
 
     async def load(self) -> None:
         """Read every row again (at the first read, now and then, and after missed news)."""
@@ -97,15 +86,3 @@ class HeldRows(Generic[Key, Value]):
         if self._loading is None or self._loading.done():
             self._loading = asyncio.create_task(self.load(), name=f"{self._name}-load")
         await asyncio.shield(self._loading)
-
-    def _reload_in_background(self) -> None:
-        if self._loading is not None and not self._loading.done():
-            return
-        self._loaded_at = time.monotonic()  # one reload at a time, even if it fails
-        self._loading = asyncio.create_task(self._reload_quietly(), name=f"{self._name}-reload")
-
-    async def _reload_quietly(self) -> None:
-        try:
-            await self.load()
-        except Exception:
-            log.exception("could not reload the %s; keeping the rows held", self._name)

@@ -9,9 +9,6 @@ and a listener that lost its connection reconnects and reloads them all (listeni
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -32,8 +29,6 @@ from bot.storage.postgres.library_sql import (
 from bot.storage.postgres.library_writes import KeyCensus, write_stories
 from bot.storage.postgres.listening import Listener
 from bot.storage.rounds import Drawn, draw_live
-
-log = logging.getLogger(__name__)
 
 # The most draws one statement carries; draws asked for meanwhile wait for the next. Under
 # load the members in flight reach their draw together, so a batch that took them all would
@@ -59,8 +54,9 @@ class LibraryStore:
             self._counts_page, self._guild_counts, read_hidden=self._hidden_counts
         )
         self.listener = listener
-        listener.subscribe(POOLS_CHANNEL, self._pools_changed, self.counts.load)
-        self._refreshing: set[asyncio.Task[None]] = set()
+        listener.subscribe(
+            POOLS_CHANNEL, lambda guild: self.counts.heard(int(guild)), self.counts.load
+        )
         self._census = KeyCensus(db)
 
     async def _counts_page(self, guild_id: int, theme_id: int, limit: int) -> list[Any]:
@@ -86,22 +82,8 @@ class LibraryStore:
         await self.counts.load()
         await self.listener.start()
 
-    def _pools_changed(self, payload: str) -> None:
-        task = asyncio.get_running_loop().create_task(self._refresh(int(payload)))
-        self._refreshing.add(task)
-        task.add_done_callback(self._refreshing.discard)
-
-    async def _refresh(self, guild_id: int) -> None:
-        try:
-            await self.counts.refresh(guild_id)
-        except Exception:
-            log.warning("guild %s: could not reload the story counts", guild_id, exc_info=True)
-
     async def close(self) -> None:
-        for task in list(self._refreshing):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self.counts.close()
         await self.listener.close()
 
     async def counts_changed(self, guild_id: int) -> None:

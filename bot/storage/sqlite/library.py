@@ -91,6 +91,7 @@ class LibraryStore:
         self._warming = asyncio.create_task(prewarm(self.db), name="database-prewarm")
 
     async def close(self) -> None:
+        await self.counts.close()
         if self._warming is not None:
             self._warming.cancel()
             with contextlib.suppress(asyncio.CancelledError):
