@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -110,8 +111,17 @@ def test_stories_are_told_in_their_own_voice_not_about_a_teller():
 
 
 def seed_folders() -> list[Path]:
-    """``../shared/seeds`` beside the checkout; for a git worktree, beside its main checkout too."""
+    """``../shared/seeds`` beside the checkout; for a git worktree, beside its main checkout
+    too; for a clone of a checkout on this machine, beside that checkout too."""
     roots = [PROJECT_ROOT]
+    origin = subprocess.run(
+        ["git", "-C", str(PROJECT_ROOT), "config", "--get", "remote.origin.url"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if origin and Path(origin).is_dir():
+        roots.append(Path(origin).resolve())
     dot_git = PROJECT_ROOT / ".git"
     if dot_git.is_file():  # a worktree: "gitdir: <main>/.git/worktrees/<name>"
         gitdir = Path(dot_git.read_text(encoding="utf-8").partition("gitdir:")[2].strip())
