@@ -30,13 +30,13 @@ from bot.storage.postgres.library_writes import KeyCensus, write_stories
 from bot.storage.postgres.listening import Listener
 from bot.storage.rounds import Drawn, draw_live
 
-# The most draws one statement carries; draws asked for meanwhile wait for the next. Under
-# load the members in flight reach their draw together, so a batch that took them all would
-# leave the event loop idle while it was away: about half of them lets one batch be in the
-# database while the loop answers the other.
-DRAW_BATCH = 50
-# Batches of draws in flight at once, each on a connection of its own.
-DRAW_RUNNERS = 2
+# The most draws one statement carries, and how many such statements are in flight at
+# once, each on a connection of its own. Under load the members in flight reach their draw
+# together: a few large batches took nearly all of them at once, so the event loop sat idle
+# while those were away and their answers then left in a burst. Small batches, several at
+# a time, keep some members in the database while the loop answers the others.
+DRAW_BATCH = 16
+DRAW_RUNNERS = 6
 # The channel every process listens on for "this server's pools changed".
 POOLS_CHANNEL = "bedside_pools"
 
