@@ -105,6 +105,20 @@ class PgDatabase:
                 if task is not None:
                     self._transactions.pop(task, None)
 
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        """One connection for several statements: the task's transaction's, if it has one.
+
+        Outside a transaction each statement commits on its own, as with the helpers below;
+        keeping one connection saves acquiring and releasing it for each.
+        """
+        joined = self._joined()
+        if joined is not None:
+            yield joined
+            return
+        async with self._pool.acquire() as conn:
+            yield conn
+
     # Each helper runs inside the current task's transaction if it has one, so a store
     # method reads its own uncommitted writes; otherwise the pool lends a connection for
     # that one statement.
@@ -190,6 +204,17 @@ class PgDatabase:
         await self._pool.close()
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Nothing to reset when a connection goes back to the pool.
+
+    asyncpg's default reset is one more round trip on every release, undoing what a session
+    may have changed: settings, LISTEN, advisory locks held past a transaction, cursors.
+    The stores change none of them (their advisory locks end with their transaction, and
+    LISTEN has a connection of its own), and asyncpg still rolls back a transaction left
+    open before it calls this.
+    """
+
+
 @asynccontextmanager
 async def open_postgres(
     url: str,
@@ -214,6 +239,7 @@ async def open_postgres(
             command_timeout=command_timeout,
             timeout=CONNECT_TIMEOUT,
             server_settings={"application_name": APPLICATION_NAME},
+            reset=_keep_session,
         )
     except CONNECT_FAILURES as exc:
         problem = unavailable(exc, url, setting)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.records import DrawAsk, Story
-from bot.storage.postgres.database import PgDatabase
+from bot.storage.postgres.database import Connection, PgDatabase
 from bot.storage.rounds import Drawn, Slot, Taken, keep_ended_sql, taken
 from bot.storage.rows import story_from
 
@@ -72,12 +72,12 @@ def _waves(asks: Sequence[DrawAsk]) -> list[list[int]]:
     return waves
 
 
-async def take_many(db: PgDatabase, asks: Sequence[DrawAsk]) -> list[Taken | None]:
+async def take_many(conn: Connection, asks: Sequence[DrawAsk]) -> list[Taken | None]:
     """Take a slot for every ask; None where the pool has no live story."""
     found: list[Taken | None] = [None] * len(asks)
     for wave in _waves(asks):
         chosen = [asks[i] for i in wave]
-        rows = await db.fetch(
+        rows = await conn.fetch(
             TAKE_SQL,
             [a.theme_id for a in chosen],
             [a.guild_id for a in chosen],
@@ -93,10 +93,10 @@ async def take_many(db: PgDatabase, asks: Sequence[DrawAsk]) -> list[Taken | Non
     return found
 
 
-async def read_slots(db: PgDatabase, slots: Sequence[tuple[int, Slot]]) -> list[Story | None]:
+async def read_slots(conn: Connection, slots: Sequence[tuple[int, Slot]]) -> list[Story | None]:
     """The live story in each (asking server, slot), in order, in one statement."""
     found: list[Story | None] = [None] * len(slots)
-    rows = await db.fetch(
+    rows = await conn.fetch(
         READ_SQL,
         list(range(len(slots))),
         [s.theme_id for _, s in slots],
@@ -110,13 +110,14 @@ async def read_slots(db: PgDatabase, slots: Sequence[tuple[int, Slot]]) -> list[
 
 
 async def draw_many(db: PgDatabase, asks: Sequence[DrawAsk]) -> list[Drawn | None]:
-    """Take and read for every ask: the takes, then one read for all their slots."""
-    took = await take_many(db, asks)
-    wanted = [(i, (asks[i].guild_id, t.slot)) for i, t in enumerate(took) if t is not None]
+    """Take and read for every ask: the takes, then one read for all their slots, on one
+    connection."""
     stories: list[Story | None] = [None] * len(asks)
-    if wanted:
-        for (i, _), story in zip(
-            wanted, await read_slots(db, [slot for _, slot in wanted]), strict=True
-        ):
-            stories[i] = story
+    async with db.connection() as conn:
+        took = await take_many(conn, asks)
+        wanted = [(i, (asks[i].guild_id, t.slot)) for i, t in enumerate(took) if t is not None]
+        if wanted:
+            found = await read_slots(conn, [slot for _, slot in wanted])
+            for (i, _), story in zip(wanted, found, strict=True):
+                stories[i] = story
     return [None if t is None else Drawn(t.size, stories[i]) for i, t in enumerate(took)]
