@@ -17,7 +17,7 @@ import pytest
 from bot.notes import DEFAULT_HIDDEN
 from bot.records import SubmissionStatus
 from bot.services import Services, open_services
-from bot.storage import held
+from bot.storage import background
 from bot.submission_values import Actor, Draft, NotPending
 from tests.discord_bench.harness import BenchClock
 from tests.services_at import settings_at
@@ -125,7 +125,7 @@ async def test_preferences_and_hidden_notes_chosen_in_one_process_hold_in_the_ot
     # process at once; SQLite processes sharing a file see it at their next reload, every
     # RELOAD_AFTER seconds (a minute), here made short so the test need not wait a minute.
     if second.storage.engine == "sqlite":
-        monkeypatch.setattr(held, "RELOAD_AFTER", 0.2)
+        monkeypatch.setattr(background, "RELOAD_AFTER", 0.2)
     assert (await second.preferences.of(MEMBER.id)).skipped == frozenset()
     assert await second.server_settings.hidden_notes(GUILD) == DEFAULT_HIDDEN
 

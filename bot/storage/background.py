@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+# Writes in this process update what a store holds at once. Another process's writes (a
+# second bot on the same SQLite file, a shard process on PostgreSQL whose notice was missed)
+# are seen at the next reload, in the background, at most this many seconds later.
+RELOAD_AFTER = 60.0
 
 
 class Background:
@@ -20,6 +26,24 @@ class Background:
         self._name = name
         self._tasks: set[asyncio.Task[None]] = set()
         self._reload: asyncio.Task[None] | None = None
+        self._loaded_at: float | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether what the store holds was ever read."""
+        return self._loaded_at is not None
+
+    def loaded_from(self, started: float) -> None:
+        """What is held is now as of ``started`` (``time.monotonic()`` when its read began:
+        a change made during the read is read again at the next reload)."""
+        self._loaded_at = started
+
+    def reload_when_due(self, load: Callable[[], Awaitable[None]]) -> None:
+        """Run ``load`` in the background once what is held is ``RELOAD_AFTER`` old."""
+        if self._loaded_at is None or time.monotonic() - self._loaded_at <= RELOAD_AFTER:
+            return
+        self._loaded_at = time.monotonic()  # one reload a period, even if it fails
+        self.reload(load)
 
     def reload(self, load: Callable[[], Awaitable[None]]) -> None:
         """Run ``load`` unless a reload is already running."""

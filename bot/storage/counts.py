@@ -15,11 +15,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from bot.records import BUNDLED
 from bot.storage.background import Background
 
-# Writes in this process update the counts at once. Another process's writes (a second
-# bot on the same SQLite file, a shard process on PostgreSQL that does not pass changes
-# on) are seen at the next reload, in the background, at most this many seconds later.
-RELOAD_AFTER = 60.0
-
 # Read a page at a time in key order: all at once, a million-story library's 120,000 pools
 # cost 26 MB of rows for an instant, and the serving process's peak is its budget.
 PAGE = 5000
@@ -40,23 +35,21 @@ class PoolCounts:
         *,
         read_hidden: ReadHidden | None = None,
         page: int = PAGE,
-        reload_after: float = RELOAD_AFTER,
     ) -> None:
         self._read_page = read_page
         self._read_guild = read_guild
         self._read_hidden = read_hidden
         self._page = page
-        self._reload_after = reload_after
         self._bundled: dict[int, int] = {}
         # guild -> [theme, live, theme, live, ...]: an array is a tenth of a dict's size.
         self._own: dict[int, array[int]] = {}
         # guild -> theme -> live stories hidden there (by a report): few, so plain dicts.
         self._hidden: dict[int, dict[int, int]] = {}
-        self._loaded_at: float | None = None
         self._background = Background("story counts")
 
     async def load(self) -> None:
         """Read every pool's count (at start-up, then now and then in the background)."""
+        started = time.monotonic()
         bundled: dict[int, int] = {}
         own: dict[int, array[int]] = {}
         after = (-1, -1)
@@ -74,7 +67,7 @@ class PoolCounts:
             after = (rows[-1][0], rows[-1][1])
         hidden = await self._hidden_in(None)
         self._bundled, self._own, self._hidden = bundled, own, hidden
-        self._loaded_at = time.monotonic()
+        self._background.loaded_from(started)
 
     async def refresh(self, guild_id: int) -> None:
         """Read one server's counts again after the library changed there."""
@@ -98,11 +91,9 @@ class PoolCounts:
 
     async def for_guild(self, guild_id: int) -> dict[int, int]:
         """Stories a member of ``guild_id`` can be served, per theme (0: any theme)."""
-        if self._loaded_at is None:
+        if not self._background.loaded:
             await self.load()
-        elif time.monotonic() - (self._loaded_at or 0.0) > self._reload_after:
-            self._loaded_at = time.monotonic()  # one reload a period, even if it fails
-            self._background.reload(self.load)
+        self._background.reload_when_due(self.load)
         counts = dict(self._bundled)
         own = self._own.get(guild_id) if guild_id != BUNDLED else None
         if own:

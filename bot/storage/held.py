@@ -5,7 +5,7 @@ read of either for each /story mostly found nothing, and it was one more round t
 before every draw. Held here, it costs a dict lookup. Writes in this process update what
 is held at once; PostgreSQL tells the other processes, and each reads that one row again;
 SQLite processes sharing a file see each other's writes at the next reload, at most
-``RELOAD_AFTER`` seconds later, as the story counts do (bot.storage.counts).
+``RELOAD_AFTER`` seconds later (bot.storage.background), as the story counts do.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Generic, TypeVar
 
 from bot.storage.background import Background
-from bot.storage.counts import RELOAD_AFTER
 
 Key = TypeVar("Key")
 Value = TypeVar("Value")
@@ -36,16 +35,13 @@ class HeldRows(Generic[Key, Value]):
         self._read_one = read_one
         self._name = name
         self._rows: dict[Key, Value] | None = None
-        self._loaded_at = 0.0
         self._loading: asyncio.Task[None] | None = None
         self._background = Background(name)
 
     async def get(self, key: Key) -> Value | None:
         if self._rows is None:
             await self._first_load()
-        elif time.monotonic() - self._loaded_at > RELOAD_AFTER:
-            self._loaded_at = time.monotonic()  # one reload a period, even if it fails
-            self._background.reload(self.load)
+        self._background.reload_when_due(self.load)
         assert self._rows is not None
         return self._rows.get(key)
 
@@ -79,7 +75,8 @@ class HeldRows(Generic[Key, Value]):
         """Read every row again (at the first read, now and then, and after missed news)."""
         started = time.monotonic()
         rows = dict(await self._read_all())
-        self._rows, self._loaded_at = rows, started
+        self._rows = rows
+        self._background.loaded_from(started)
 
     async def _first_load(self) -> None:
         # Everyone asking before the first load is done waits for that one load.
