@@ -123,37 +123,26 @@ class PgDatabase:
     # method reads its own uncommitted writes; otherwise the pool lends a connection for
     # that one statement.
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        conn = self._joined()
-        if conn is not None:
+        async with self.connection() as conn:
             return await conn.fetch(sql, *args)
-        return await self._pool.fetch(sql, *args)
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
-        conn = self._joined()
-        if conn is not None:
+        async with self.connection() as conn:
             return await conn.fetchrow(sql, *args)
-        return await self._pool.fetchrow(sql, *args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
-        conn = self._joined()
-        if conn is not None:
+        async with self.connection() as conn:
             return await conn.fetchval(sql, *args)
-        return await self._pool.fetchval(sql, *args)
 
     async def execute(self, sql: str, *args: Any) -> str:
         """Run ``sql``; returns PostgreSQL's status line, e.g. ``UPDATE 3``."""
-        conn = self._joined()
-        if conn is not None:
+        async with self.connection() as conn:
             return await conn.execute(sql, *args)
-        return await self._pool.execute(sql, *args)
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """``sql`` once per row, all or none (asyncpg makes it atomic on its own)."""
-        conn = self._joined()
-        if conn is not None:
+        async with self.connection() as conn:
             await conn.executemany(sql, rows)
-            return
-        await self._pool.executemany(sql, rows)
 
     async def schema_version(self) -> int:
         exists = await self.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
