@@ -193,3 +193,48 @@ async def postgres_db(postgres_url: str) -> AsyncIterator[PgDatabase]:
     """A migrated :class:`PgDatabase` on a fresh database, closed after the test."""
     async with open_postgres(postgres_url) as db:
         yield db
+        # Whatever the test did through the stores, the pool lends clean connections on.
+        left = await session_leftovers(db.pool)
+        assert not left, f"pooled connections kept: {left}"
+
+
+# What a session can keep after its transaction ends (a cursor only if WITH HOLD), each as
+# PostgreSQL shows it to the session itself: the pool lends connections on without
+# asyncpg's reset (bot.storage.postgres.database._keep_session), so none may be left.
+SESSION_STATE_SQL = (
+    "SELECT (SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() "
+    "AND locktype = 'advisory'), "
+    "(SELECT count(*) FROM pg_listening_channels()), "
+    "(SELECT count(*) FROM pg_cursors WHERE is_holdable), "
+    # asyncpg turns jit off for its type introspection and then back on, for the session:
+    # a setting put back as it was is no leftover.
+    "(SELECT string_agg(name, ', ') FROM pg_settings WHERE source = 'session' "
+    "AND setting IS DISTINCT FROM reset_val), "
+    "(SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema())"
+)
+
+
+async def session_leftovers(pool: asyncpg.Pool) -> list[str]:
+    """What the pool's idle connections kept from the sessions that used them."""
+    found: list[str] = []
+    held = []
+    try:
+        # The pool hands out its live connections before it opens new ones, so holding
+        # as many as are idle visits each idle one once.
+        for _ in range(pool.get_idle_size()):
+            held.append(await pool.acquire(timeout=5))
+        for conn in held:
+            locks, channels, cursors, settings, temps = await conn.fetchrow(SESSION_STATE_SQL)
+            named = {
+                "advisory locks": locks,
+                "LISTEN channels": channels,
+                "open cursors": cursors,
+                "temporary tables": temps,
+            }
+            found += [f"{count} {what}" for what, count in named.items() if count]
+            if settings:
+                found.append(f"settings changed: {settings}")
+    finally:
+        for conn in held:
+            await pool.release(conn)
+    return found

@@ -17,6 +17,7 @@ import bot.storage.postgres.database as pg
 from bot.storage.migration_files import Migration
 from bot.storage.postgres import PgDatabase, StorageUnavailable, open_postgres, redact_url
 from bot.storage.sqlite.database import Database, open_database
+from tests.postgres import session_leftovers
 
 # table -> column -> (type family, not null, default, primary-key position)
 Shape = dict[str, dict[str, tuple[str, bool, str | None, int]]]
@@ -327,3 +328,33 @@ async def test_a_draw_reads_the_pool_key_alone(postgres_db: PgDatabase):
         )
     assert story == 3007
     assert '"Index Only Scan"' in plan and '"pool_members_pkey"' in plan, plan
+
+
+async def test_a_session_left_dirty_is_found(postgres_db: PgDatabase) -> None:
+    """The check every PostgreSQL test ends with (tests/postgres.py) sees each thing a
+    session can keep past its transaction, which the pool no longer resets."""
+    pool = postgres_db.pool
+    assert await session_leftovers(pool) == []
+    conn = await pool.acquire()
+    try:
+        await conn.execute("SELECT pg_advisory_lock(7)")
+        await conn.execute("LISTEN somewhere")
+        await conn.execute("SET work_mem = '8MB'")
+        await conn.execute("CREATE TEMP TABLE scratch (n int)")
+        await conn.execute("DECLARE kept CURSOR WITH HOLD FOR SELECT 1")
+    finally:
+        await pool.release(conn)
+    assert sorted(await session_leftovers(pool)) == [
+        "1 LISTEN channels",
+        "1 advisory locks",
+        "1 open cursors",
+        "1 temporary tables",
+        "settings changed: work_mem",
+    ]
+    # Undone by hand as asyncpg's reset would (not DISCARD ALL: asyncpg keeps its prepared
+    # statements), so the fixture's own check passes on the way out.
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "CLOSE ALL; UNLISTEN *; RESET ALL; DISCARD TEMP; SELECT pg_advisory_unlock_all()"
+        )
+    assert await session_leftovers(pool) == []
