@@ -49,8 +49,8 @@ def preferences_message(
     )
     view = discord.ui.View(timeout=None)
     view.add_item(SkippedNotesSelect(preferences.skipped))
-    view.add_item(UnhiddenButton(0 if preferences.show_unhidden else 1))
-    view.add_item(ThanksNotesButton(0 if wants_notes else 1))
+    view.add_item(ToggleButton("unhidden", 0 if preferences.show_unhidden else 1))
+    view.add_item(ToggleButton("thanks", 0 if wants_notes else 1))
     return text, view
 
 
@@ -81,56 +81,42 @@ class SkippedNotesSelect(
         await interaction.response.edit_message(content=text, view=view)
 
 
-class UnhiddenButton(
+# Each on/off choice: (its label to turn it on, its label to turn it off).
+TOGGLE_LABELS = {
+    "unhidden": ("Show me hidden stories unhidden", "Hide them from me again, as the server does"),
+    "thanks": ("Send me the weekly thank-you notes", "No more thank-you notes, please"),
+}
+
+
+class ToggleButton(
     ErrorPathItem,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"bs:prefs:unhidden:(?P<unhidden>[01])",
+    template=r"bs:prefs:(?P<choice>unhidden|thanks):(?P<on>[01])",
 ):
     """Sets what its custom id says rather than flipping, so an older copy of the message
     still does what its label promises."""
 
-    def __init__(self, unhidden: int) -> None:
+    def __init__(self, choice: str, on: int) -> None:
+        turn_on, turn_off = TOGGLE_LABELS[choice]
         super().__init__(
             discord.ui.Button(
-                label="Show me hidden stories unhidden"
-                if unhidden
-                else "Hide them from me again, as the server does",
+                label=turn_on if on else turn_off,
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"bs:prefs:unhidden:{unhidden}",
+                custom_id=f"bs:prefs:{choice}:{on}",
             )
         )
-        self.unhidden = bool(unhidden)
+        self.choice = choice
+        self.on = bool(on)
 
     async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
-        preferences = await interaction.client.services.preferences.show_unhidden(
-            interaction.user.id, self.unhidden
-        )
+        services = interaction.client.services
+        member_id = interaction.user.id
+        preferences: MemberPreferences | None = None
+        if self.choice == "unhidden":
+            preferences = await services.preferences.show_unhidden(member_id, self.on)
+        else:
+            await services.thanks.set_wants_letters(member_id, self.on)
         text, view = await current_message(interaction, preferences)
-        await interaction.response.edit_message(content=text, view=view)
-
-
-class ThanksNotesButton(
-    ErrorPathItem,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"bs:prefs:thanks:(?P<wanted>[01])",
-):
-    """Sets what its custom id says, like :class:`UnhiddenButton`."""
-
-    def __init__(self, wanted: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Send me the weekly thank-you notes"
-                if wanted
-                else "No more thank-you notes, please",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"bs:prefs:thanks:{wanted}",
-            )
-        )
-        self.wanted = bool(wanted)
-
-    async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
-        await interaction.client.services.thanks.set_wants_letters(interaction.user.id, self.wanted)
-        text, view = await current_message(interaction)
         await interaction.response.edit_message(content=text, view=view)
 
 
@@ -141,10 +127,10 @@ class PreferencesCog(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(SkippedNotesSelect, UnhiddenButton, ThanksNotesButton)
+        self.bot.add_dynamic_items(SkippedNotesSelect, ToggleButton)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(SkippedNotesSelect, UnhiddenButton, ThanksNotesButton)
+        self.bot.remove_dynamic_items(SkippedNotesSelect, ToggleButton)
 
     @app_commands.command(name="preferences")
     async def preferences(self, interaction: discord.Interaction[StoryBot]) -> None:
