@@ -136,6 +136,25 @@ async def test_remove_retires_a_servers_own_story_and_keeps_a_bundled_one_hidden
         assert "Story b" not in await titles(bench, "nicu", 3)
 
 
+async def test_a_report_form_sent_across_a_restart_is_filed(
+    database: dict[str, str], tmp_path: Path
+):
+    async with Bench(tmp_path, env={**database, "DATA_DIR": str(small_library(tmp_path))}) as bench:
+        await turn_on(bench)
+        card = await card_of_story(bench, "nicu", "Story a")
+        opened = await bench.press(card.message, f"bs:story:report:{story_id_of(card)}")
+        assert opened.type == 9
+
+        await bench.restart()  # the member was still choosing a reason
+        sent = await bench.submit(opened, {"reason": "in-story", "detail": "That is my mother."})
+
+        assert sent.ephemeral and "hidden" in sent.content
+        assert "Story a" not in await titles(bench, "nicu", 6)
+        [mod_card] = report_cards(bench, MOD_CHANNEL)
+        assert mod_card["embeds"][0]["title"] == "Report #1 · waiting"
+        assert "That is my mother." in str(mod_card["embeds"][0]["fields"])
+
+
 async def test_reports_beyond_the_daily_limit_are_refused_kindly(
     database: dict[str, str], tmp_path: Path
 ):

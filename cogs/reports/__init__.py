@@ -14,13 +14,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import ErrorPathItem, StoryBot, answer_error
+from bot.client import ErrorPathItem, StoryBot
 from bot.errors import DomainError
 from bot.records import Filed, Letter, ReportReason, ReportRecord
 from bot.reports import DETAIL_MAX, REASON_WORDS, AlreadyDecided
 from cogs.reports.cards import case_embeds
 from cogs.submissions.cards import jump_url, require_moderator
-from cogs.submissions.forms import answers
+from cogs.submissions.forms import Form, FormDone, answer_orphaned_form, answers
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ REPORTED = (
 )
 ALREADY_DOWN = "Thank you for looking out. That story has already been taken down in this server."
 NO_REASON = "Please choose why the story should come down, so a moderator knows what to look at."
+REPORT_FORM = "report"
 THANKED = (
     "Thank you for saying so. If a member here shared it, they will hear that it helped "
     "someone, never who."
@@ -105,7 +106,8 @@ class ReportButton(
     async def run(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
         if interaction.guild_id is None:
             raise DomainError("Stories can be reported inside a server.")
-        await interaction.response.send_modal(ReportForm(self.story_id))
+        form = ReportForm(self.story_id, _cog(interaction).form_done)
+        await interaction.response.send_modal(form)
 
 
 def story_buttons(story_id: int) -> list[discord.ui.Item[discord.ui.View]]:
@@ -113,10 +115,11 @@ def story_buttons(story_id: int) -> list[discord.ui.Item[discord.ui.View]]:
     return [ThanksButton(story_id), ReportButton(story_id)]
 
 
-class ReportForm(discord.ui.Modal, title="Report this story"):
-    def __init__(self, story_id: int) -> None:
-        super().__init__(timeout=15 * 60, custom_id=f"bs:report-form:{story_id}")
-        self.story_id = story_id
+class ReportForm(Form, title="Report this story"):
+    """Its custom id names the story, so a form sent across a restart is still filed."""
+
+    def __init__(self, story_id: int, on_done: FormDone) -> None:
+        super().__init__(REPORT_FORM, story_id, on_done)
         self.reason: discord.ui.RadioGroup[ReportForm] = discord.ui.RadioGroup(
             custom_id="reason", required=True
         )
@@ -136,12 +139,6 @@ class ReportForm(discord.ui.Modal, title="Report this story"):
                 component=self.detail,
             )
         )
-
-    async def on_submit(self, interaction: discord.Interaction, /) -> None:
-        await _cog(interaction).filed(interaction, self.story_id)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
-        await answer_error(interaction, error)
 
 
 # -- the moderator card ------------------------------------------------------------------
@@ -194,6 +191,14 @@ class Reports(commands.Cog):
         await self.services.thanks.stop()
 
     # -- reports ----------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await answer_orphaned_form(interaction, (REPORT_FORM,), self.form_done)
+
+    async def form_done(self, interaction: discord.Interaction, kind: str, story_id: int) -> None:
+        """A report form came back, from a live modal or (after a restart) from its data."""
+        await self.filed(interaction, story_id)
 
     async def filed(self, interaction: discord.Interaction, story_id: int) -> None:
         answered = answers(interaction)

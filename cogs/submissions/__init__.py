@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import ErrorPathItem, StoryBot, answer_error
+from bot.client import ErrorPathItem, StoryBot
 from bot.errors import DomainError
 from bot.submission_values import Submission
 from cogs.submissions.cards import (
@@ -27,12 +27,14 @@ from cogs.submissions.cards import (
     theme_name,
 )
 from cogs.submissions.drafts import NOT_TURNED_ON, DraftButton, Drafting
-from cogs.submissions.forms import FORM_ID, HANDLED, answers
+from cogs.submissions.forms import answer_orphaned_form, answers
 from cogs.submissions.moderation import Moderation, ModeratorButton
 
 log = logging.getLogger(__name__)
 
 LIST_LIMIT = 15
+# The forms this cog answers, live or after a restart (see form_done).
+SUBMISSION_FORMS = ("submit", "edit", "approve", "reject")
 
 
 def _cog(interaction: discord.Interaction) -> Submissions:
@@ -238,24 +240,7 @@ class Submissions(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Answer a form whose modal object a restart took away; discord.py drops those."""
-        if interaction.type != discord.InteractionType.modal_submit:
-            return
-        if interaction.extras.get(HANDLED):
-            return
-        match = FORM_ID.fullmatch(str((interaction.data or {}).get("custom_id", "")))
-        if match is None:
-            return
-        log.info(
-            "guild %s: answering form %s of user %s from its data (its modal is gone)",
-            interaction.guild_id,
-            match["kind"],
-            interaction.user.id,
-        )
-        try:
-            await self.form_done(interaction, match["kind"], int(match["ref"]))
-        except Exception as error:  # noqa: BLE001 - one error path for every interaction
-            await answer_error(interaction, error)
+        await answer_orphaned_form(interaction, SUBMISSION_FORMS, self.form_done)
 
     @commands.Cog.listener()
     async def on_moderation_channel_set(self, guild_id: int, channel_id: int) -> None:

@@ -1,10 +1,15 @@
-"""The modals: the member's form, a moderator's edit and approval, and a rejection's reason."""
+"""The modals: the member's form, a moderator's edit and approval, and a rejection's reason.
+
+Every form of the bot is a :class:`Form`, a report's too (cogs/reports), so an answer sent
+across a restart is read from its data the same way for all of them.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 import discord
@@ -23,8 +28,10 @@ TEXT_INPUT_LIMIT = 4000
 SELECT_OPTIONS = 25
 
 
+log = logging.getLogger(__name__)
+
 FORM_ID = re.compile(
-    r"bs:form:(?P<kind>submit|edit|approve|reject):(?P<ref>[0-9]{1,18}):[0-9a-f]{8}"
+    r"bs:form:(?P<kind>submit|edit|approve|reject|report):(?P<ref>[0-9]{1,18}):[0-9a-f]{8}"
 )
 # Set on an interaction when a live modal object took it, so the restart path leaves it alone.
 HANDLED = "bs-form-handled"
@@ -53,6 +60,30 @@ class Form(discord.ui.Modal):
         await self._on_done(interaction, self.kind, self.ref)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+        await answer_error(interaction, error)
+
+
+async def answer_orphaned_form(
+    interaction: discord.Interaction, kinds: Collection[str], on_done: FormDone
+) -> None:
+    """Answer a form of one of ``kinds`` whose modal object a restart took away (discord.py
+    drops those), from its data; anything else is left to whoever handles it."""
+    if interaction.type != discord.InteractionType.modal_submit:
+        return
+    if interaction.extras.get(HANDLED):
+        return
+    match = FORM_ID.fullmatch(str((interaction.data or {}).get("custom_id", "")))
+    if match is None or match["kind"] not in kinds:
+        return
+    log.info(
+        "guild %s: answering form %s of user %s from its data (its modal is gone)",
+        interaction.guild_id,
+        match["kind"],
+        interaction.user.id,
+    )
+    try:
+        await on_done(interaction, match["kind"], int(match["ref"]))
+    except Exception as error:  # noqa: BLE001 - one error path for every interaction
         await answer_error(interaction, error)
 
 
