@@ -207,6 +207,29 @@ async def test_a_flood_of_reports_on_one_story_is_one_case_and_waits_in_reports_
         assert "Story c" not in await titles(bench, "nicu", 3)
 
 
+async def test_cases_waiting_for_a_moderator_channel_get_their_cards_when_it_is_set(
+    database: dict[str, str], tmp_path: Path
+):
+    async with Bench(tmp_path, env={**database, "DATA_DIR": str(small_library(tmp_path))}) as bench:
+        decided = await card_of_story(bench, "nicu", "Story b")
+        await report(bench, decided, "harmful")
+        listed = await bench.slash("reports", user=ADMIN)
+        await bench.press(listed.message, "bs:report:restore:1", user=ADMIN)
+        waiting = await card_of_story(bench, "nicu", "Story a")
+        await report(bench, waiting, "identifies")
+        await report(bench, waiting, "in-story", user=OTHER_MEMBER)  # the same case
+
+        await turn_on(bench)
+
+        [card] = report_cards(bench, MOD_CHANNEL)
+        assert card["embeds"][1]["title"] == "Story a"
+        assert "2 members reported it" in str(card["embeds"][0]["fields"])
+        assert "bs:report:remove:2" in str(card["components"])
+        # Set again, it posts nothing twice.
+        await turn_on(bench)
+        assert len(report_cards(bench, MOD_CHANNEL)) == 1
+
+
 async def test_something_else_needs_a_few_words_and_dms_have_no_reports(
     database: dict[str, str], tmp_path: Path
 ):

@@ -32,6 +32,9 @@ REPORTED = (
 ALREADY_DOWN = "Thank you for looking out. That story has already been taken down in this server."
 NO_REASON = "Please choose why the story should come down, so a moderator knows what to look at."
 REPORT_FORM = "report"
+# Cards posted at once when a moderator channel is set; any beyond wait in /reports, so
+# setting the channel does not fill it for minutes.
+WAITING_CARDS = 50
 THANKED = (
     "Thank you for saying so. If a member here shared it, they will hear that it helped "
     "someone, never who."
@@ -228,11 +231,29 @@ class Reports(commands.Cog):
         hidden = await self.services.server_settings.hidden_notes(report.guild_id)
         return case_embeds(report, story, reports, self.services.library.catalogue, hidden)
 
-    async def post_card(self, report: ReportRecord) -> None:
-        """Put the case before the moderators; without a channel it waits in /reports."""
+    @commands.Cog.listener()
+    async def on_moderation_channel_set(self, guild_id: int, channel_id: int) -> None:
+        """Post the cards of the cases that waited for a moderator channel to have one.
+
+        Stops at the first failure, as the submissions' cards do: Discord bans bots that
+        keep failing.
+        """
+        try:
+            cases, _ = await self.services.reports.open_cases(guild_id, WAITING_CARDS)
+            for case in cases:
+                if case.card_message_id is None and not await self.post_card(case):
+                    break
+        except Exception:
+            log.exception(
+                "guild %s: posting waiting report cards in %s failed", guild_id, channel_id
+            )
+
+    async def post_card(self, report: ReportRecord) -> bool:
+        """Put the case before the moderators; without a channel it waits in /reports.
+        False when there is no channel or Discord refused the card."""
         settings = await self.services.server_settings.moderation(report.guild_id)
         if settings.mod_channel_id is None:
-            return
+            return False
         channel = self.bot.get_partial_messageable(
             settings.mod_channel_id, guild_id=report.guild_id
         )
@@ -250,8 +271,9 @@ class Reports(commands.Cog):
                 error.status,
                 error.code,
             )
-            return
+            return False
         await self.services.reports.set_card(report.id, settings.mod_channel_id, message.id)
+        return True
 
     async def decide(
         self, interaction: discord.Interaction[StoryBot], report_id: int, *, restore: bool
