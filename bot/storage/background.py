@@ -27,6 +27,7 @@ class Background:
         self._tasks: set[asyncio.Task[None]] = set()
         self._reload: asyncio.Task[None] | None = None
         self._loaded_at: float | None = None
+        self._closed = False
 
     @property
     def loaded(self) -> bool:
@@ -47,12 +48,16 @@ class Background:
 
     def reload(self, load: Callable[[], Awaitable[None]]) -> None:
         """Run ``load`` unless a reload is already running."""
-        if self._reload is not None and not self._reload.done():
+        if self._closed or (self._reload is not None and not self._reload.done()):
             return
         self._reload = self._start(self._quietly(load(), f"could not reload the {self._name}"))
 
     def run(self, work: Coroutine[Any, Any, None], failure: str) -> None:
         """Run ``work``; ``failure`` is the log line if it fails."""
+        if self._closed:
+            # A notice heard while the store closes: nothing is left to keep up to date.
+            work.close()
+            return
         self._start(self._quietly(work, failure))
 
     def _start(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -68,6 +73,7 @@ class Background:
             log.warning("%s; keeping what is held", failure, exc_info=True)
 
     async def close(self) -> None:
+        self._closed = True
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
