@@ -51,8 +51,12 @@ Nap = Callable[[float, asyncio.Event], Awaitable[None]]
 
 
 async def real_nap(seconds: float, wake: asyncio.Event) -> None:
+    # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives just
+    # after the event was set, so a bot stopping right after a schedule changed waited
+    # for its scheduler forever. asyncio.timeout lets the cancellation through.
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(wake.wait(), timeout=seconds)
+        async with asyncio.timeout(seconds):
+            await wake.wait()
 
 
 @dataclass

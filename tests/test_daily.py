@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from bot.scheduler import Scheduler
@@ -86,6 +87,22 @@ async def test_restarts_in_the_middle_of_the_day_and_after_the_post_still_post_o
     bench.clock.advance(days=1)
     await scheduler(bench).run_due()
     assert len(story_posts(bench)) == 2
+
+
+async def test_the_scheduler_stops_when_asked_just_after_a_schedule_changed(bench: Bench):
+    """A stop that came just after a wake-up used to be swallowed (Python 3.11's
+    asyncio.wait_for), and the bot's shutdown, or a restart, then waited forever."""
+    bench.join_guild()
+    await set_daily(bench)
+    await asyncio.sleep(0.5)  # the pass the change started is done: the scheduler naps
+    daily = scheduler(bench)
+    daily.wake()
+    await asyncio.sleep(0)  # the nap has heard the wake-up; the scheduler has not run on
+    stopping = asyncio.create_task(daily.stop())
+    await asyncio.wait({stopping}, timeout=5)  # not cancelled at the end, unlike wait_for
+    if not stopping.done():
+        stopping.cancel()  # a second stop gets through; the test has failed already
+        raise AssertionError("the scheduler did not stop when asked")
 
 
 async def test_downtime_past_the_post_sends_it_late_after_restart(bench: Bench):
