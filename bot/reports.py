@@ -134,3 +134,7 @@ class ReportDesk:
 
     async def open_cases(self, guild_id: int, limit: int) -> tuple[list[ReportRecord], int]:
         return await self._store.open_cases(guild_id, limit)
+
+    async def guilds_with_waiting_cards(self) -> list[int]:
+        """Servers with a case whose card is not in their moderator channel yet."""
+        return await self._store.guilds_with_uncarded_cases()

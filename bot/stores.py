@@ -279,6 +279,10 @@ class ReportStore(Protocol):
         """The first report of each open case, oldest first, and how many cases are open."""
         ...
 
+    async def guilds_with_uncarded_cases(self) -> list[int]:
+        """Servers with an open case whose card was never posted."""
+        ...
+
     async def thank(self, *, story_id: int, member_id: int, guild_id: int, at: str) -> bool:
         """Count a reader's thanks once (for the story's sharer's next letter); False if
         they had thanked it before."""

@@ -230,6 +230,31 @@ async def test_cases_waiting_for_a_moderator_channel_get_their_cards_when_it_is_
         assert len(report_cards(bench, MOD_CHANNEL)) == 1
 
 
+async def test_a_card_discord_refused_is_posted_when_the_bot_starts_again(
+    database: dict[str, str], tmp_path: Path
+):
+    async with Bench(tmp_path, env={**database, "DATA_DIR": str(small_library(tmp_path))}) as bench:
+        await turn_on(bench)
+        card = await card_of_story(bench, "nicu", "Story a")
+        # The moderators took the bot's Send Messages away there for a while.
+        bench.discord.fail_next("POST", f"/channels/{MOD_CHANNEL}/messages", 403, 50013)
+
+        sent = await report(bench, card, "identifies")
+
+        assert "hidden" in sent.content
+        assert report_cards(bench, MOD_CHANNEL) == []
+        assert bench.expect_rejection().status == 403
+
+        await bench.restart()
+        await bench.settle()
+
+        [mod_card] = report_cards(bench, MOD_CHANNEL)
+        assert mod_card["embeds"][1]["title"] == "Story a"
+        await bench.restart()
+        await bench.settle()
+        assert len(report_cards(bench, MOD_CHANNEL)) == 1
+
+
 async def test_something_else_needs_a_few_words_and_dms_have_no_reports(
     database: dict[str, str], tmp_path: Path
 ):

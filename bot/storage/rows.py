@@ -39,6 +39,13 @@ REPORT_COLUMNS = (
     "id, guild_id, story_id, reporter_id, reason, detail, status, created_at, decided_by, "
     "decided_by_name, decided_at, card_channel_id, card_message_id"
 )
+# Servers with an open case (its first open report) that has no card: no parameters, so
+# one statement serves both engines.
+UNCARDED_GUILDS_SQL = (
+    "SELECT DISTINCT r.guild_id FROM story_reports r WHERE r.status = 'open' "
+    "AND r.card_message_id IS NULL AND r.id = (SELECT MIN(o.id) FROM story_reports o "
+    "WHERE o.guild_id = r.guild_id AND o.story_id = r.story_id AND o.status = 'open')"
+)
 
 
 def story_from(values: Sequence[Any]) -> Story:

@@ -8,6 +8,7 @@ any card.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -184,13 +185,20 @@ class Reports(commands.Cog):
     def __init__(self, bot: StoryBot) -> None:
         self.bot = bot
         self.services = bot.services
+        self._catching_up: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ThanksButton, ReportButton, DecisionButton)
         self.services.thanks.start(self.send_letter)
+        self._catching_up = asyncio.get_running_loop().create_task(
+            self._catch_up(), name="bedside-reports-waiting-cards"
+        )
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ThanksButton, ReportButton, DecisionButton)
+        if self._catching_up is not None:
+            self._catching_up.cancel()
+            await asyncio.gather(self._catching_up, return_exceptions=True)
         await self.services.thanks.stop()
 
     # -- reports ----------------------------------------------------------------------
@@ -233,10 +241,21 @@ class Reports(commands.Cog):
 
     @commands.Cog.listener()
     async def on_moderation_channel_set(self, guild_id: int, channel_id: int) -> None:
-        """Post the cards of the cases that waited for a moderator channel to have one.
+        await self.post_waiting_cards(guild_id)
 
-        Stops at the first failure, as the submissions' cards do: Discord bans bots that
-        keep failing.
+    async def _catch_up(self) -> None:
+        """At start-up: post the cards that could not be posted before (Discord refused
+        them, or the bot stopped between filing a report and posting its card)."""
+        try:
+            for guild_id in await self.services.reports.guilds_with_waiting_cards():
+                await self.post_waiting_cards(guild_id)
+        except Exception:
+            log.exception("posting waiting report cards at start-up failed")
+
+    async def post_waiting_cards(self, guild_id: int) -> None:
+        """Post the cards of the cases that wait for one, if the server has a moderator
+        channel. Stops at the first failure, as the submissions' cards do: Discord bans
+        bots that keep failing.
         """
         try:
             cases, _ = await self.services.reports.open_cases(guild_id, WAITING_CARDS)
@@ -244,9 +263,7 @@ class Reports(commands.Cog):
                 if case.card_message_id is None and not await self.post_card(case):
                     break
         except Exception:
-            log.exception(
-                "guild %s: posting waiting report cards in %s failed", guild_id, channel_id
-            )
+            log.exception("guild %s: posting waiting report cards failed", guild_id)
 
     async def post_card(self, report: ReportRecord) -> bool:
         """Put the case before the moderators; without a channel it waits in /reports.

@@ -14,7 +14,7 @@ from typing import Any
 from bot.records import Filed, Letter, ReportReason, ReportRecord, ReportStatus
 from bot.storage.postgres.database import PgDatabase
 from bot.storage.postgres.library import LibraryStore
-from bot.storage.rows import REPORT_COLUMNS, report_from
+from bot.storage.rows import REPORT_COLUMNS, UNCARDED_GUILDS_SQL, report_from
 
 # Advisory locks share one key space per database; these families are a member's reports
 # and the reports on one story in one server.
@@ -188,6 +188,10 @@ class ReportStore:
         )
         total = await self.db.fetchval(f"SELECT COUNT(*) {_CASE_HEADS}", guild_id)
         return [report_from(tuple(r)) for r in rows], int(total)
+
+    async def guilds_with_uncarded_cases(self) -> list[int]:
+        rows = await self.db.fetch(UNCARDED_GUILDS_SQL)
+        return [int(r[0]) for r in rows]
 
     # -- thanks and letters -------------------------------------------------------------
 

@@ -7,7 +7,7 @@ transaction that no other report can interleave with.
 from __future__ import annotations
 
 from bot.records import Filed, Letter, ReportReason, ReportRecord, ReportStatus
-from bot.storage.rows import REPORT_COLUMNS, report_from
+from bot.storage.rows import REPORT_COLUMNS, UNCARDED_GUILDS_SQL, report_from
 from bot.storage.sqlite.database import Database
 from bot.storage.sqlite.library import LibraryStore
 
@@ -146,6 +146,10 @@ class ReportStore:
         )
         total = await self.db.fetchone(f"SELECT COUNT(*) {_CASE_HEADS}", (guild_id,))
         return [report_from(tuple(r)) for r in rows], int(total[0]) if total else 0
+
+    async def guilds_with_uncarded_cases(self) -> list[int]:
+        rows = await self.db.fetchall(UNCARDED_GUILDS_SQL)
+        return [int(r[0]) for r in rows]
 
     # -- thanks and letters -------------------------------------------------------------
 
