@@ -12,7 +12,6 @@ against every story the library holds, never waved through.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ from bot.bundle import BundleError
 from bot.library import AfterBatch, ImportPlan, ImportProgress, Library
 from bot.records import ANY_THEME, BUNDLED
 from bot.submissions import SubmissionDesk
+from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,4 @@ class LibrarySync:
             log.info("the library's sketches are complete after %.1f s", progress.elapsed)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)

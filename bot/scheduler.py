@@ -30,6 +30,7 @@ from bot.schedules import ZoneCache, plan_due, to_unix
 from bot.selection import Selector
 from bot.sharding import ShardSlice
 from bot.stores import ScheduleStore
+from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -121,10 +122,7 @@ class Scheduler:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     def wake(self) -> None:
         """A schedule changed: look again at what is due first."""

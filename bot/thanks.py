@@ -10,7 +10,6 @@ twice, and closed DMs are recorded, not retried.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -20,6 +19,7 @@ from bot.errors import DomainError
 from bot.records import Letter
 from bot.scheduler import Nap, real_nap
 from bot.stores import ReportStore
+from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -88,10 +88,7 @@ class Thanks:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _run(self, send: Send) -> None:
         while True:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.scheduler import Scheduler
 from tests.discord_bench.harness import Bench
 from tests.discord_bench.payloads import (
@@ -103,6 +105,20 @@ async def test_the_scheduler_stops_when_asked_just_after_a_schedule_changed(benc
     if not stopping.done():
         stopping.cancel()  # a second stop gets through; the test has failed already
         raise AssertionError("the scheduler did not stop when asked")
+
+
+async def test_a_shutdown_cancelled_while_the_scheduler_stops_is_not_swallowed(bench: Bench):
+    """A second Ctrl-C, or a time limit around closing, cancels the shutdown itself. Waiting
+    for the scheduler's task used to swallow that cancellation, and the shutdown went on
+    as if it had been asked only once."""
+    bench.join_guild()
+    await set_daily(bench)
+    await asyncio.sleep(0.5)  # the pass the change started is done: the scheduler naps
+    stopping = asyncio.create_task(scheduler(bench).stop())
+    await asyncio.sleep(0)  # stop() has cancelled the scheduler's task and waits for it
+    stopping.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await stopping
 
 
 async def test_downtime_past_the_post_sends_it_late_after_restart(bench: Bench):

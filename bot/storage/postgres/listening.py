@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from bot.storage.postgres.database import CONNECT_FAILURES
+from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -130,11 +131,8 @@ class Listener:
 
     async def close(self) -> None:
         self._closing = True
-        if self._reconnecting is not None:
-            self._reconnecting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reconnecting
-            self._reconnecting = None
+        reconnecting, self._reconnecting = self._reconnecting, None
+        await cancel_and_wait(reconnecting)
         if self._conn is not None:
             with contextlib.suppress(Exception):  # the server may be gone already
                 await self._conn.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
@@ -15,6 +14,7 @@ from typing import Any
 import aiosqlite
 
 from bot.storage.migration_files import Migration, bundled_migrations
+from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -234,10 +234,7 @@ class Checkpointer:
                 log.exception("copying the write-ahead log into the database failed")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         if self._conn is not None:
             await self._conn.close()
             self._conn = None

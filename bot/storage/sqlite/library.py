@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
@@ -15,6 +14,7 @@ from bot.storage.rounds import Drawn, draw_live
 from bot.storage.rows import story_from
 from bot.storage.sqlite.database import Database
 from bot.storage.sqlite.draws import draw_many, prewarm, read_sql, take_sql
+from bot.tasks import cancel_and_wait
 
 _STORY_COLUMNS = (
     "s.id, s.guild_id, s.title, s.body, s.notes, s.credit, s.source_date, s.teller, "
@@ -92,10 +92,7 @@ class LibraryStore:
 
     async def close(self) -> None:
         await self.counts.close()
-        if self._warming is not None:
-            self._warming.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._warming
+        await cancel_and_wait(self._warming)
 
     @asynccontextmanager
     async def atomic(self) -> AsyncIterator[None]:
