@@ -6,6 +6,7 @@ import copy
 from pathlib import Path
 
 from bot.records import NewStory
+from bot.sharding import shard_of
 from tests.discord_bench.harness import Bench
 from tests.discord_bench.payloads import (
     ADMIN,
@@ -253,6 +254,31 @@ async def test_a_card_discord_refused_is_posted_when_the_bot_starts_again(
         await bench.restart()
         await bench.settle()
         assert len(report_cards(bench, MOD_CHANNEL)) == 1
+
+
+async def test_a_waiting_card_is_posted_by_the_process_serving_its_server_only(
+    database: dict[str, str], tmp_path: Path
+):
+    """Shard processes share one database, and each catches up its own servers' cards at
+    start: a process of the other shard leaves the card alone, so it is posted once."""
+    async with Bench(tmp_path, env={**database, "DATA_DIR": str(small_library(tmp_path))}) as bench:
+        await turn_on(bench)
+        card = await card_of_story(bench, "nicu", "Story a")
+        bench.discord.fail_next("POST", f"/channels/{MOD_CHANNEL}/messages", 403, 50013)
+        await report(bench, card, "identifies")
+        assert bench.expect_rejection().status == 403
+        ours = shard_of(GUILD_ID, 2)
+
+        bench.env.update(SHARD_COUNT="2", SHARD_IDS=str(1 - ours))
+        await bench.restart()
+        await bench.settle()
+        assert report_cards(bench, MOD_CHANNEL) == []
+
+        bench.env.update(SHARD_IDS=str(ours))
+        await bench.restart()
+        await bench.settle()
+        [mod_card] = report_cards(bench, MOD_CHANNEL)
+        assert mod_card["embeds"][1]["title"] == "Story a"
 
 
 async def test_something_else_needs_a_few_words_and_dms_have_no_reports(
