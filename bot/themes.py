@@ -57,6 +57,15 @@ class ThemeMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class _Scored:
+    """A search's matches, best first; ``complete`` unless near misses were left out
+    because enough themes matched as typed."""
+
+    matches: list[ThemeMatch]
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
 class _Name:
     """One name a theme answers to, normalised, with where its words start."""
 
@@ -117,7 +126,7 @@ class ThemeCatalogue:
                 self._entries.append(_Name(text, theme, own, starts))
         # Autocomplete asks the same prefixes again and again; the catalogue never changes
         # (a new import builds a new one), so answers can be kept.
-        self._cache: dict[str, list[ThemeMatch]] = {}
+        self._cache: dict[str, _Scored] = {}
         self._found: dict[tuple[str, int], list[Theme]] = {}
         self._vocabulary: dict[int, set[str]] | None = None
 
@@ -133,56 +142,71 @@ class ThemeCatalogue:
     def by_slug(self, slug: str) -> Theme | None:
         return self._by_slug.get(slug)
 
-    def _scored(self, query: str) -> list[ThemeMatch]:
-        """Every theme a name of which matches ``query``, best first, once each."""
+    def _scored(self, query: str, enough: int) -> list[ThemeMatch]:
+        """Themes a name of which matches ``query``, best first, once each: all of them,
+        or at least the best ``enough``.
+
+        A near miss ranks below every name that matches as typed, and comparing spellings
+        is what a search costs (a few hundred difflib comparisons, milliseconds of the
+        event loop on which every other member waits). So when ``enough`` themes match as
+        typed, as they do for the start of a name that several share, none is compared.
+        """
         wanted = normalise(query)
         cached = self._cache.get(wanted)
-        if cached is not None:
-            return cached
+        if cached is not None and (cached.complete or len(cached.matches) >= enough):
+            return cached.matches
         best: dict[int, ThemeMatch] = {}
-        # difflib keeps what it learns about its second sequence, so the query goes there.
-        matcher = difflib.SequenceMatcher(None, "", wanted)
         for entry in self._entries if wanted else ():
+            match = self._plain_match(entry, wanted)
             held = best.get(entry.theme.id)
-            match = self._match(entry, wanted, matcher, held)
             if match is not None and (held is None or match.order < held.order):
                 best[entry.theme.id] = match
+        complete = len(best) < enough
+        if complete:
+            # difflib keeps what it learns about its second sequence, so the query goes there.
+            matcher = difflib.SequenceMatcher(None, "", wanted)
+            plain = set(best)
+            for entry in self._entries if wanted else ():
+                if entry.theme.id in plain:
+                    continue
+                match = self._near_match(entry, wanted, matcher)
+                held = best.get(entry.theme.id)
+                if match is not None and (held is None or match.order < held.order):
+                    best[entry.theme.id] = match
         matches = sorted(best.values(), key=lambda m: m.order)
         if len(self._cache) >= CACHE_SIZE:
             self._cache.clear()
-        self._cache[wanted] = matches
+        self._cache[wanted] = _Scored(matches, complete)
         return matches
 
-    def _match(
-        self,
-        entry: _Name,
-        wanted: str,
-        matcher: difflib.SequenceMatcher[str],
-        held: ThemeMatch | None,
-    ) -> ThemeMatch | None:
+    def _plain_match(self, entry: _Name, wanted: str) -> ThemeMatch | None:
+        """The name is what was typed, starts with it, or has a word that does."""
         name = entry.text
-        tier, closeness = None, 0.0
         if name == wanted:
             tier, closeness = EXACT, 1.0
         elif name.startswith(wanted):
             tier, closeness = PREFIX, len(wanted) / len(name)
         else:
             at = next((i for i in entry.word_starts[1:] if name.startswith(wanted, i)), None)
-            if at is not None:
-                tier, closeness = WORD, len(wanted) / (len(name) - at)
-            elif held is None or held.tier == NEAR:  # else a better name of it matched
-                closeness = _nearness(matcher, wanted, entry)
-                if closeness >= NEAR_CUTOFF:
-                    tier = NEAR
-        if tier is None:
-            return None
+            if at is None:
+                return None
+            tier, closeness = WORD, len(wanted) / (len(name) - at)
         return ThemeMatch(entry.theme, tier, closeness, entry.own, self._rank[entry.theme.id])
+
+    def _near_match(
+        self, entry: _Name, wanted: str, matcher: difflib.SequenceMatcher[str]
+    ) -> ThemeMatch | None:
+        closeness = _nearness(matcher, wanted, entry)
+        if closeness < NEAR_CUTOFF:
+            return None
+        return ThemeMatch(entry.theme, NEAR, closeness, entry.own, self._rank[entry.theme.id])
 
     def search(self, query: str, limit: int = 25) -> list[Theme]:
         """Themes for autocomplete, best match first; an empty query lists them all by title.
 
-        A name that starts with the text comes first, then one with a word that does, then
-        a near miss ("emergancy"); a theme no name of which is close is not offered.
+        A name that starts with the text comes first, then one with a word that does. Near
+        misses ("emergancy") are offered when no name matches as typed: the text is a typo
+        then, and guesses at one would only crowd out a member's own words otherwise.
         """
         # Kept as typed: every keystroke asks, and normalising and filtering a few hundred
         # scored names cost more than the rest of an autocomplete answer (measured).
@@ -191,7 +215,7 @@ class ThemeCatalogue:
             if not normalise(query):
                 found = self._themes[:limit]
             else:
-                found = [m.theme for m in self._scored(query)][:limit]
+                found = [m.theme for m in self._scored(query, 1)][:limit]
             if len(self._found) >= CACHE_SIZE:
                 self._found.clear()
             self._found[(query, limit)] = found
@@ -210,7 +234,7 @@ class ThemeCatalogue:
         exact = self._names.get(wanted)
         if exact is not None:
             return exact
-        matches = self._scored(query)
+        matches = self._scored(query, SUGGESTIONS)
         if wanted and matches:
             prefixed = [m for m in matches if m.tier == PREFIX]
             if len(prefixed) == 1 and len(wanted) >= 2:

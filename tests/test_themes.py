@@ -145,6 +145,10 @@ def test_an_empty_query_lists_every_theme_by_title(catalogue: ThemeCatalogue):
         ("emerga", ["Emergency and resuscitation"]),  # a near miss while still typing
         ("intensive c", ["Critical care", "Neonatal intensive care"]),  # prefix, then word
         ("loss", ["Grief and loss"]),  # a word of the title
+        # What matches as typed is offered alone, without guesses at a typo: "end" is not
+        # taken for "emergency", nor "ped" (paediatrics) for it either.
+        ("end", ["Comfort at the end"]),
+        ("ped", ["Children and families"]),
     ],
 )
 def test_search_offers_only_themes_a_name_of_which_matches(
