@@ -19,6 +19,7 @@ from bot.client import ErrorPathItem, StoryBot
 from bot.errors import DomainError
 from bot.records import Filed, Letter, ReportReason, ReportRecord
 from bot.reports import DETAIL_MAX, REASON_WORDS, AlreadyDecided
+from bot.tasks import cancel_and_wait
 from cogs.reports.cards import case_embeds
 from cogs.submissions.cards import jump_url, require_moderator
 from cogs.submissions.forms import Form, FormDone, answer_orphaned_form, answers
@@ -196,9 +197,7 @@ class Reports(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ThanksButton, ReportButton, DecisionButton)
-        if self._catching_up is not None:
-            self._catching_up.cancel()
-            await asyncio.gather(self._catching_up, return_exceptions=True)
+        await cancel_and_wait(self._catching_up)
         await self.services.thanks.stop()
 
     # -- reports ----------------------------------------------------------------------
