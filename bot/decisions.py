@@ -9,6 +9,7 @@ from bot import notes as content_notes
 from bot import textcheck
 from bot.errors import DomainError
 from bot.records import NewStory, SubmissionStatus
+from bot.sharding import ShardSlice
 from bot.sketches import anchors, body_digest, sketch
 from bot.submission_rules import FormRules
 from bot.submission_values import Actor, NotPending, Submission
@@ -164,12 +165,18 @@ class Decisions(FormRules):
         )
         return await self.get(submission.id)
 
-    async def finish_interrupted(self) -> list[Submission]:
+    async def finish_interrupted(self, shards: ShardSlice) -> list[Submission]:
         """Publish the approvals a crash stopped before their story, and return every
         decided submission with a step on Discord left (the member's DM, the decided card),
-        each as it now stands, for the cog to finish."""
+        each as it now stands, for the cog to finish.
+
+        Only the servers of ``shards``: shard processes on one database start together,
+        and each finishing every server's decisions would DM a member once per process.
+        """
         unfinished = []
         for row in await self.store.unfinished_decisions():
+            if not shards.serves(row.guild_id):
+                continue
             submission = Submission.from_row(row)
             if submission.status == SubmissionStatus.APPROVED and submission.story_id is None:
                 submission = await self.publish(submission)
@@ -198,5 +205,6 @@ class Decisions(FormRules):
         rows = await self.store.cards_to_post(guild_id, channel_id)
         return [Submission.from_row(r) for r in rows]
 
-    async def guilds_with_unposted_cards(self) -> list[int]:
-        return await self.store.guilds_with_unposted_cards()
+    async def guilds_with_unposted_cards(self, shards: ShardSlice) -> list[int]:
+        """The servers of ``shards`` with a card to post (see :meth:`finish_interrupted`)."""
+        return [g for g in await self.store.guilds_with_unposted_cards() if shards.serves(g)]

@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.errors import DomainError
 from bot.library import Library
 from bot.records import BUNDLED, Filed, ReportReason, ReportRecord, ReportStatus
+from bot.sharding import ShardSlice
 from bot.stores import ReportStore
 
 REPORTS_PER_DAY = 5
@@ -135,6 +136,8 @@ class ReportDesk:
     async def open_cases(self, guild_id: int, limit: int) -> tuple[list[ReportRecord], int]:
         return await self._store.open_cases(guild_id, limit)
 
-    async def guilds_with_waiting_cards(self) -> list[int]:
-        """Servers with a case whose card is not in their moderator channel yet."""
-        return await self._store.guilds_with_uncarded_cases()
+    async def guilds_with_waiting_cards(self, shards: ShardSlice) -> list[int]:
+        """Servers of ``shards`` with a case whose card is not in their moderator channel
+        yet. Shard processes on one database each catch up their own servers, so no card
+        is posted twice."""
+        return [g for g in await self._store.guilds_with_uncarded_cases() if shards.serves(g)]

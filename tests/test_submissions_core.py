@@ -10,6 +10,7 @@ import pytest
 from bot.errors import DomainError
 from bot.records import SubmissionStatus
 from bot.services import Services, open_services
+from bot.sharding import ShardSlice, shard_of
 from bot.sketches import likeness, sketch
 from bot.submission_values import (
     ANONYMOUS_CREDIT,
@@ -142,10 +143,15 @@ async def test_an_approval_cut_short_is_finished_once(services: Services):
         submission.id, SubmissionStatus.APPROVED, MODERATOR.id, "Mo", "2026-03-02", ""
     )
 
-    [published] = await desk.finish_interrupted()
+    # A process of another shard leaves it to the process that serves the server.
+    other = ShardSlice.of(2, [1 - shard_of(GUILD, 2)])
+    assert await desk.finish_interrupted(other) == []
+    assert (await desk.get(submission.id)).story_id is None
+
+    [published] = await desk.finish_interrupted(ShardSlice.everything())
     assert published.story_id is not None
     # Its DM and its card are left for the cog; asked again, no second story is made.
-    [still] = await desk.finish_interrupted()
+    [still] = await desk.finish_interrupted(ShardSlice.everything())
     assert still.story_id == published.story_id
     again = await desk.publish(published)
     assert again.story_id == published.story_id

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.sharding import shard_of
 from tests.discord_bench import payloads
 from tests.discord_bench.harness import Bench
 from tests.discord_bench.history import Hold
@@ -159,6 +160,32 @@ async def test_an_approval_stopped_before_its_story_is_finished_whole(bench: Ben
     await bench.start_bot()
     await bench.settle()
 
+    await assert_finished_once(bench)
+
+
+async def test_an_approval_cut_short_is_finished_by_the_process_serving_its_server_only(
+    bench: Bench,
+):
+    """Shard processes on one database start together after a crash: a process of the other
+    shard leaves the member's DM and the card alone, so the member is told once."""
+    bench.discord.nonces.window = 0
+    await turn_on(bench)
+    await submit(bench, STORIES[0])
+    hold = await approve_card(bench, "story-then-crash")
+    await asyncio.wait_for(hold.reached.wait(), timeout=10)
+    await bench.crash()
+    bench.discord.holds.release()
+    ours = shard_of(payloads.GUILD_ID, 2)
+
+    bench.env.update(SHARD_COUNT="2", SHARD_IDS=str(1 - ours))
+    await bench.start_bot()
+    await bench.settle()
+    assert dms(bench) == []
+    assert card_of(bench, 1)["embeds"][0]["title"] != "Submission #1 · approved"
+
+    bench.env.update(SHARD_IDS=str(ours))
+    await bench.restart()
+    await bench.settle()
     await assert_finished_once(bench)
 
 

@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 from bot.settings import DEFAULT_DATA_DIR
+from bot.sharding import shard_of
 from tests.discord_bench.harness import Bench
-from tests.discord_bench.payloads import ADMIN, MEMBER, OTHER_MEMBER
+from tests.discord_bench.payloads import ADMIN, GUILD_ID, MEMBER, OTHER_MEMBER
 from tests.test_submissions_steps import (
     MOD_CHANNEL,
     MOD_ROLE,
@@ -244,6 +245,28 @@ async def test_lost_permission_then_restart_posts_the_waiting_cards(bench: Bench
         "Submission #1 · waiting for a decision",
         "Submission #2 · waiting for a decision",
     ]
+
+
+async def test_a_waiting_card_is_posted_by_the_process_serving_its_server_only(bench: Bench):
+    """Shard processes share one database, and each posts its own servers' waiting cards
+    at start: a process of the other shard leaves the card alone, so it is posted once."""
+    await turn_on(bench)
+    bench.discord.channels[MOD_CHANNEL].bot_permissions = 0
+    await submit(bench, STORIES[0])
+    assert bench.expect_rejection().code in (50001, 50013)
+    bench.discord.channels[MOD_CHANNEL].bot_permissions = (1 << 10) | (1 << 11) | (1 << 14)
+    ours = shard_of(GUILD_ID, 2)
+
+    bench.env.update(SHARD_COUNT="2", SHARD_IDS=str(1 - ours))
+    await bench.restart()
+    await bench.settle()
+    assert cards(bench) == []
+
+    bench.env.update(SHARD_IDS=str(ours))
+    await bench.restart()
+    await bench.settle()
+    [card] = cards(bench)
+    assert card["embeds"][0]["title"] == "Submission #1 · waiting for a decision"
 
 
 async def test_moderator_role_comes_from_the_settings(bench: Bench):

@@ -245,13 +245,10 @@ class Reports(commands.Cog):
     async def _catch_up(self) -> None:
         """At start-up: post the cards that could not be posted before (Discord refused
         them, or the bot stopped between filing a report and posting its card)."""
-        # Only this process's servers: each shard process on one database catches up its
-        # own, so no card is posted twice.
         shards = self.services.settings.shard_slice
         try:
-            for guild_id in await self.services.reports.guilds_with_waiting_cards():
-                if shards.serves(guild_id):
-                    await self.post_waiting_cards(guild_id)
+            for guild_id in await self.services.reports.guilds_with_waiting_cards(shards):
+                await self.post_waiting_cards(guild_id)
         except Exception:
             log.exception("posting waiting report cards at start-up failed")
 
