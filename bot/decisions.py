@@ -9,7 +9,6 @@ from bot import notes as content_notes
 from bot import textcheck
 from bot.errors import DomainError
 from bot.records import NewStory, SubmissionStatus
-from bot.sharding import ShardSlice
 from bot.sketches import anchors, body_digest, sketch
 from bot.submission_rules import FormRules
 from bot.submission_values import Actor, NotPending, Submission
@@ -165,17 +164,17 @@ class Decisions(FormRules):
         )
         return await self.get(submission.id)
 
-    async def finish_interrupted(self, shards: ShardSlice) -> list[Submission]:
+    async def finish_interrupted(self) -> list[Submission]:
         """Publish the approvals a crash stopped before their story, and return every
         decided submission with a step on Discord left (the member's DM, the decided card),
         each as it now stands, for the cog to finish.
 
-        Only the servers of ``shards``: shard processes on one database start together,
+        Only this process's servers: shard processes on one database start together,
         and each finishing every server's decisions would DM a member once per process.
         """
         unfinished = []
         for row in await self.store.unfinished_decisions():
-            if not shards.serves(row.guild_id):
+            if not self.settings.shard_slice.serves(row.guild_id):
                 continue
             submission = Submission.from_row(row)
             if submission.status == SubmissionStatus.APPROVED and submission.story_id is None:
@@ -205,6 +204,7 @@ class Decisions(FormRules):
         rows = await self.store.cards_to_post(guild_id, channel_id)
         return [Submission.from_row(r) for r in rows]
 
-    async def guilds_with_unposted_cards(self, shards: ShardSlice) -> list[int]:
-        """The servers of ``shards`` with a card to post (see :meth:`finish_interrupted`)."""
+    async def guilds_with_unposted_cards(self) -> list[int]:
+        """This process's servers with a card to post (see :meth:`finish_interrupted`)."""
+        shards = self.settings.shard_slice
         return [g for g in await self.store.guilds_with_unposted_cards() if shards.serves(g)]

@@ -60,11 +60,13 @@ class ReportDesk:
         library: Library,
         clock: Clock,
         *,
+        shards: ShardSlice,
         per_day: int = REPORTS_PER_DAY,
     ) -> None:
         self._store = store
         self._library = library
         self._clock = clock
+        self._shards = shards
         self.per_day = per_day
 
     async def report(
@@ -136,8 +138,8 @@ class ReportDesk:
     async def open_cases(self, guild_id: int, limit: int) -> tuple[list[ReportRecord], int]:
         return await self._store.open_cases(guild_id, limit)
 
-    async def guilds_with_waiting_cards(self, shards: ShardSlice) -> list[int]:
-        """Servers of ``shards`` with a case whose card is not in their moderator channel
+    async def guilds_with_waiting_cards(self) -> list[int]:
+        """This process's servers with a case whose card is not in their moderator channel
         yet. Shard processes on one database each catch up their own servers, so no card
         is posted twice."""
-        return [g for g in await self._store.guilds_with_uncarded_cases() if shards.serves(g)]
+        return [g for g in await self._store.guilds_with_uncarded_cases() if self._shards.serves(g)]

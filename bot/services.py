@@ -83,7 +83,7 @@ async def open_services(
                 ),
                 server_settings=server_settings,
                 preferences=Preferences(storage.preferences, clock),
-                reports=ReportDesk(storage.reports, library, clock),
+                reports=ReportDesk(storage.reports, library, clock, shards=settings.shard_slice),
                 thanks=Thanks(storage.reports, clock),
                 clock=clock,
                 library_sync=sync,

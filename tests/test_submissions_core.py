@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from bot.errors import DomainError
 from bot.records import SubmissionStatus
 from bot.services import Services, open_services
-from bot.sharding import ShardSlice, shard_of
+from bot.sharding import shard_of
 from bot.sketches import likeness, sketch
 from bot.submission_values import (
     ANONYMOUS_CREDIT,
@@ -144,14 +145,15 @@ async def test_an_approval_cut_short_is_finished_once(services: Services):
     )
 
     # A process of another shard leaves it to the process that serves the server.
-    other = ShardSlice.of(2, [1 - shard_of(GUILD, 2)])
-    assert await desk.finish_interrupted(other) == []
+    elsewhere = replace(services.settings, shard_count=2, shard_ids=(1 - shard_of(GUILD, 2),))
+    other = SubmissionDesk(desk.store, services.library, elsewhere, services.clock)
+    assert await other.finish_interrupted() == []
     assert (await desk.get(submission.id)).story_id is None
 
-    [published] = await desk.finish_interrupted(ShardSlice.everything())
+    [published] = await desk.finish_interrupted()
     assert published.story_id is not None
     # Its DM and its card are left for the cog; asked again, no second story is made.
-    [still] = await desk.finish_interrupted(ShardSlice.everything())
+    [still] = await desk.finish_interrupted()
     assert still.story_id == published.story_id
     again = await desk.publish(published)
     assert again.story_id == published.story_id

@@ -245,9 +245,8 @@ class Reports(commands.Cog):
     async def _catch_up(self) -> None:
         """At start-up: post the cards that could not be posted before (Discord refused
         them, or the bot stopped between filing a report and posting its card)."""
-        shards = self.services.settings.shard_slice
         try:
-            for guild_id in await self.services.reports.guilds_with_waiting_cards(shards):
+            for guild_id in await self.services.reports.guilds_with_waiting_cards():
                 await self.post_waiting_cards(guild_id)
         except Exception:
             log.exception("posting waiting report cards at start-up failed")

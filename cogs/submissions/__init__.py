@@ -105,7 +105,7 @@ class Submissions(commands.Cog):
         self.bot.add_dynamic_items(ModeratorButton, DraftButton, WithdrawButton)
         # The library's sketches are made at start-up in bot.library_sync; a submission
         # waits for them there.
-        unfinished = await self.desk.finish_interrupted(self.bot.services.settings.shard_slice)
+        unfinished = await self.desk.finish_interrupted()
         self._spawn("submissions-waiting-cards", self._catch_up(unfinished))
 
     async def cog_unload(self) -> None:
@@ -116,8 +116,7 @@ class Submissions(commands.Cog):
         library already), and post the cards that could not be posted before."""
         try:
             await self.moderation.finish(unfinished)
-            shards = self.bot.services.settings.shard_slice
-            for guild_id in await self.desk.guilds_with_unposted_cards(shards):
+            for guild_id in await self.desk.guilds_with_unposted_cards():
                 await self.moderation.post_waiting_cards(guild_id)
         except Exception:
             log.exception("finishing decisions and posting waiting cards at start-up failed")
